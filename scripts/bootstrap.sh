@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# Sourced by scripts/demo.sh and scripts/test.sh: makes the project's virtualenv and the
+# collection trees Ansible reads, on a fresh machine, and is a no-op when they are current.
+#
+#   $VENV/deps/ansible_collections/amazon/aws   amazon.aws, taken from the `ansible` wheel on PyPI
+#                                               (Galaxy is not reachable from CI)
+#   $VENV/dev/ansible_collections/sentinel/aws  -> the working tree (tests run the code as it is)
+#   $VENV/dev/ansible_collections/amazon/aws    -> the deps copy above
+#
+# Exports: REPO, VENV, PATH (venv first), DEV_COLLECTIONS, DEPS_COLLECTIONS.
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${SENTINEL_AWS_VENV:-$REPO/.venv}
+DEPS_COLLECTIONS=$VENV/deps
+DEV_COLLECTIONS=$VENV/dev
+# The `ansible` release whose bundled amazon.aws we use (12.x ships amazon.aws 10.x).
+AMAZON_AWS_SOURCE=${AMAZON_AWS_SOURCE:-ansible>=12,<13}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtualenv $VENV"
+    python3 -m venv "$VENV"
+  fi
+  local want have
+  want=$(cat "$REPO/requirements.txt" "$REPO/tests/requirements.txt" | sha256sum | cut -d' ' -f1)
+  have=$(cat "$VENV/.requirements.sha256" 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    log "installing Python requirements into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+      -r "$REPO/requirements.txt" -r "$REPO/tests/requirements.txt"
+    echo "$want" >"$VENV/.requirements.sha256"
+  fi
+}
+
+ensure_amazon_aws() {
+  local target=$DEPS_COLLECTIONS/ansible_collections/amazon/aws
+  if [ ! -f "$target/MANIFEST.json" ]; then
+    log "extracting amazon.aws from the PyPI 'ansible' package"
+    local dl
+    dl=$(mktemp -d)
+    "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+      "$AMAZON_AWS_SOURCE" -d "$dl"
+    rm -rf "$target"
+    mkdir -p "$DEPS_COLLECTIONS"
+    "$VENV/bin/python" - "$dl" "$DEPS_COLLECTIONS" <<'PY'
+import pathlib, sys, zipfile
+wheel = next(pathlib.Path(sys.argv[1]).glob("ansible-*.whl"))
+prefix = "ansible_collections/amazon/aws/"
+with zipfile.ZipFile(wheel) as archive:
+    archive.extractall(sys.argv[2], [n for n in archive.namelist() if n.startswith(prefix)])
+PY
+    rm -rf "$dl"
+  fi
+}
+
+ensure_dev_tree() {
+  mkdir -p "$DEV_COLLECTIONS/ansible_collections/sentinel" "$DEV_COLLECTIONS/ansible_collections/amazon"
+  ln -sfn "$REPO" "$DEV_COLLECTIONS/ansible_collections/sentinel/aws"
+  ln -sfn "$DEPS_COLLECTIONS/ansible_collections/amazon/aws" "$DEV_COLLECTIONS/ansible_collections/amazon/aws"
+}
+
+ensure_venv
+ensure_amazon_aws
+ensure_dev_tree
+export REPO VENV DEV_COLLECTIONS DEPS_COLLECTIONS
+export PATH=$VENV/bin:$PATH
+# Never let a test or the demo read the developer's own Ansible config.
+export ANSIBLE_CONFIG=$REPO/tests/ansible.cfg

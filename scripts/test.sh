@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: sets up the project's virtualenv (scripts/bootstrap.sh),
+# then runs every gate and reports each. Exits non-zero if any gate fails or if pytest ran no test.
+#
+#   bash scripts/test.sh              everything
+#   bash scripts/test.sh unit         one gate (unit | integration | sanity | lint | package)
+#   bash scripts/test.sh integration -k connector_role    extra arguments go to pytest
+set -uo pipefail
+source "$(dirname "$0")/bootstrap.sh"
+set +e
+cd "$REPO"
+
+PYTEST=(python -m pytest -p no:cacheprovider)
+export ANSIBLE_COLLECTIONS_PATH=$DEV_COLLECTIONS
+
+gate_unit() { "${PYTEST[@]}" tests/unit "$@"; }
+gate_integration() { "${PYTEST[@]}" tests/integration "$@"; }
+
+gate_sanity() {
+  # ansible-test wants the collection at .../ansible_collections/sentinel/aws (a real path: it
+  # resolves the working directory), with amazon.aws beside it for doc fragments and imports.
+  local root=$VENV/sanity/ansible_collections
+  rm -rf "$root/sentinel/aws"
+  mkdir -p "$root/sentinel/aws" "$root/amazon"
+  ln -sfn "$DEPS_COLLECTIONS/ansible_collections/amazon/aws" "$root/amazon/aws"
+  git ls-files -co --exclude-standard | while read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done |
+    tar -cf - -T - | tar -xf - -C "$root/sentinel/aws"
+  # A private HOME: ansible-test keeps its venvs and caches there, including the offline
+  # stand-in for the pip bootstrap script it would otherwise download.
+  local home=$VENV/home pip_version
+  pip_version=$(grep -oP "pip='\K[0-9.]+" "$(python -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')/_internal/python_requirements.py")
+  mkdir -p "$home/.ansible/test/cache"
+  cp tests/sanity/get_pip_offline.py "$home/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+  (cd "$root/sentinel/aws" && HOME=$home ansible-test sanity --python 3.11 --color no "$@")
+}
+
+gate_lint() {
+  ansible-lint --offline --profile production "$@"
+}
+
+gate_package() { "${PYTEST[@]}" tests/integration/test_packaging.py "$@"; }
+
+run_gate() {
+  local name=$1
+  shift
+  log "gate: $name"
+  local start=$SECONDS
+  "gate_$name" "$@"
+  local rc=$?
+  results+=("$name: rc=$rc ($((SECONDS - start)) s)")
+  if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+results=()
+passed=0
+failed=0
+if [ $# -gt 0 ]; then
+  gate=$1
+  shift
+  run_gate "$gate" "$@"
+else
+  run_gate sanity
+  run_gate lint
+  run_gate unit
+  run_gate integration
+fi
+printf '%s\n' "${results[@]}"
+# pytest's exit code 5 (no tests collected) counts as a failure above, as any non-zero code does.
+echo "gates: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,343 @@
+"""The AWS half of the sandbox: moto's server app behind a small recording/fault-injecting WSGI layer.
+
+moto's own ``ThreadedMotoServer`` serves ``DomainDispatcherApplication(create_backend_app)`` with
+werkzeug; we serve the same app the same way, wrapped in ``AwsMiddleware``, which
+
+* records every request (service, action, method, path, status, access key, account),
+* answers injected faults in the wire format of the service's protocol (query/XML, JSON, S3 XML),
+* serves a control API under ``/_sandbox/`` for shell users and subprocess tests,
+* maps sandbox access keys ``AKIASBX<12-digit account>`` to that moto account (``x-moto-account-id``),
+  so several AWS accounts can be onboarded from one moto server.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+# moto reads this when it first builds an IAM backend; it must be set before any IAM call and it is
+# harmless to set it before the import. AWSCloudTrail_ReadOnlyAccess only exists with it.
+os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+# A MOTO_ACCOUNT_ID in the environment would override the per-request account selection below.
+os.environ.pop("MOTO_ACCOUNT_ID", None)
+
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"
+DEFAULT_SECRET_KEY = "sandbox-testing-secret-key"
+# Keys of this form select the moto account named in them (see credentials_for()).
+_ACCOUNT_KEY = re.compile(r"^AKIASBX(\d{12})$")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/")
+_READ_ACTION = re.compile(r"^(Get|List|Describe|Head)")
+# Requests the sandbox itself makes (the Azure emulator's "role assumable" check) carry this header
+# and stay out of the log, so tests count only what the code under test sent.
+INTERNAL_HEADER = "x-sandbox-internal"
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def credentials_for(account_id: str) -> dict[str, str]:
+    """Fake keys whose requests moto serves as ``account_id`` (the middleware maps them)."""
+    if not re.fullmatch(r"\d{12}", account_id):
+        raise ValueError(f"AWS account ID must be 12 digits, got {account_id!r}")
+    return {"aws_access_key_id": f"AKIASBX{account_id}", "aws_secret_access_key": DEFAULT_SECRET_KEY}
+
+
+@dataclass
+class AwsFault:
+    action: str
+    status: int = 400
+    code: str = "Throttling"
+    message: str = "Rate exceeded"
+    times: int = 1
+    service: str | None = None
+    hits: int = 0
+
+    def matches(self, service: str, action: str) -> bool:
+        if self.hits >= self.times:
+            return False
+        return self.action == action and (self.service is None or self.service == service)
+
+
+@dataclass
+class _Call:
+    service: str
+    action: str
+    protocol: str  # "query", "json" or "rest"
+
+
+def _read_body(environ: dict) -> bytes:
+    """Read the request body once and put it back for moto to read again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _header(environ: dict, name: str) -> str:
+    return environ.get("HTTP_" + name.upper().replace("-", "_"), "")
+
+
+def identify_call(environ: dict, body: bytes) -> _Call:
+    """Service and action of an AWS request, from SigV4's credential scope and the protocol's own marker.
+
+    Query protocol (IAM, STS): ``Action=`` in the form body; JSON protocol (SQS today):
+    ``X-Amz-Target: Service.Action``; REST (S3): method and path.
+    """
+    match = _CREDENTIAL.search(_header(environ, "Authorization"))
+    service = match.group(3) if match else "unknown"
+    target = _header(environ, "X-Amz-Target")
+    if target:
+        return _Call(service, target.rsplit(".", 1)[-1], "json")
+    params = parse_qs(environ.get("QUERY_STRING", ""))
+    if "form-urlencoded" in environ.get("CONTENT_TYPE", "") and body:
+        params.update(parse_qs(body.decode("utf-8", "replace")))
+    if "Action" in params:
+        return _Call(service, params["Action"][0], "query")
+    return _Call(service, f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '/')}", "rest")
+
+
+def fault_response(fault: AwsFault, call: _Call) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The error as the service's protocol spells it, so botocore parses the code as from AWS."""
+    request_id = str(uuid.uuid4())
+    status = f"{fault.status} Sandbox Fault"
+    if call.protocol == "json":
+        body = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+        content_type = "application/x-amz-json-1.0"
+    elif call.protocol == "query":
+        kind = "Receiver" if fault.status >= 500 else "Sender"
+        body = (
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{fault.code}</Code>"
+            f"<Message>{fault.message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        content_type = "text/xml"
+    else:
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{fault.code}</Code>'
+            f"<Message>{fault.message}</Message><RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+        content_type = "application/xml"
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-RequestId", request_id),
+    ]
+    return status, headers, body
+
+
+class AwsMiddleware:
+    """Records, fault-injects and account-maps requests on their way to moto's WSGI app."""
+
+    def __init__(self, app: WSGIApp, reset_moto: Callable[[], None]):
+        self.app = app
+        self.reset_moto = reset_moto
+        self.requests: list[dict[str, Any]] = []
+        self.faults: list[AwsFault] = []
+        self._lock = threading.Lock()
+
+    # -- state, used in-process and by the control API --------------------------------------------
+    def add_fault(self, fault: AwsFault) -> None:
+        with self._lock:
+            self.faults.append(fault)
+
+    def reset(self, state: bool = False) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.faults.clear()
+        if state:
+            self.reset_moto()
+
+    def _take_fault(self, call: _Call) -> AwsFault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(call.service, call.action):
+                    fault.hits += 1
+                    return fault
+        return None
+
+    # -- WSGI ---------------------------------------------------------------------------------------
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path.startswith("/_sandbox/"):
+            return self._control(environ, start_response, path)
+        body = _read_body(environ)
+        call = identify_call(environ, body)
+        match = _CREDENTIAL.search(_header(environ, "Authorization"))
+        access_key = match.group(1) if match else ""
+        account = _ACCOUNT_KEY.match(access_key)
+        if account and not _header(environ, "x-moto-account-id"):
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = account.group(1)
+        record = {
+            "service": call.service,
+            "action": call.action,
+            "method": environ["REQUEST_METHOD"],
+            "path": path,
+            "status": None,
+            "access_key": access_key,
+            "account": _header(environ, "x-moto-account-id") or DEFAULT_ACCOUNT_ID,
+            "region": match.group(2) if match else None,
+            "fault": False,
+            "time": time.time(),
+        }
+        internal = bool(_header(environ, INTERNAL_HEADER))
+
+        fault = self._take_fault(call) if not path.startswith("/moto-api") and not internal else None
+        if fault:
+            status, headers, payload = fault_response(fault, call)
+            record.update(status=fault.status, fault=True)
+            self._log(record, internal)
+            start_response(status, headers)
+            return [payload]
+
+        def recording_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
+            record["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        result = self.app(environ, recording_start_response)
+        self._log(record, internal or path.startswith("/moto-api"))
+        return result
+
+    def _log(self, record: dict[str, Any], skip: bool) -> None:
+        if not skip:
+            with self._lock:
+                self.requests.append(record)
+
+    def _control(self, environ: dict, start_response: Callable, path: str) -> Iterable[bytes]:
+        """GET /_sandbox/requests, GET|POST /_sandbox/faults, POST /_sandbox/reset[?state=true]."""
+        method = environ["REQUEST_METHOD"]
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        status, payload = "200 OK", {}  # type: tuple[str, Any]
+        try:
+            if path == "/_sandbox/requests" and method == "GET":
+                with self._lock:
+                    payload = list(self.requests)
+            elif path == "/_sandbox/faults" and method == "GET":
+                with self._lock:
+                    payload = [vars(fault) for fault in self.faults]
+            elif path == "/_sandbox/faults" and method == "POST":
+                spec = json.loads(_read_body(environ) or b"{}")
+                for item in spec if isinstance(spec, list) else [spec]:
+                    self.add_fault(AwsFault(**item))
+                payload = {"faults": len(self.faults)}
+            elif path == "/_sandbox/reset" and method == "POST":
+                self.reset(state=query.get("state", ["false"])[0].lower() == "true")
+                payload = {"reset": True}
+            else:
+                status, payload = "404 Not Found", {"error": f"no sandbox route {method} {path}"}
+        except (TypeError, ValueError) as exc:
+            status, payload = "400 Bad Request", {"error": str(exc)}
+        body = json.dumps(payload, default=str).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def _reset_moto_backends() -> None:
+    """What ``POST /moto-api/reset`` does, without a round trip."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
+@dataclass
+class AwsSandbox:
+    """moto in server mode on 127.0.0.1 behind ``AwsMiddleware``."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    middleware: AwsMiddleware = field(init=False)
+    _server: BaseWSGIServer | None = field(default=None, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.middleware = AwsMiddleware(DomainDispatcherApplication(create_backend_app), _reset_moto_backends)
+
+    def start(self) -> None:
+        self._server = make_server(
+            self.host, self.port, self.middleware, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-aws", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread:
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    @property
+    def endpoint(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"http://{self.host}:{self._server.server_port}"
+
+    # -- the Python API tests use ----------------------------------------------------------------------
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        with self.middleware._lock:
+            return list(self.middleware.requests)
+
+    def write_requests(self) -> list[dict[str, Any]]:
+        """Requests whose action is not a read (Get*/List*/Describe*/Head*, or S3 GET/HEAD)."""
+        return [r for r in self.requests if not _is_read(r)]
+
+    def actions(self, service: str | None = None) -> list[str]:
+        return [r["action"] for r in self.requests if service is None or r["service"] == service]
+
+    def add_fault(
+        self,
+        action: str,
+        status: int = 400,
+        code: str = "Throttling",
+        message: str = "Rate exceeded",
+        times: int = 1,
+        service: str | None = None,
+    ) -> None:
+        self.middleware.add_fault(AwsFault(action, status, code, message, times, service))
+
+    def reset(self, state: bool = False) -> None:
+        self.middleware.reset(state=state)
+
+    def client(self, service: str, account_id: str | None = None, region: str = "us-east-1") -> Any:
+        """A boto3 client on moto with fake keys (of ``account_id`` when given), retries off."""
+        import boto3
+        from botocore.config import Config
+
+        keys = (
+            credentials_for(account_id)
+            if account_id
+            else {"aws_access_key_id": DEFAULT_ACCESS_KEY, "aws_secret_access_key": DEFAULT_SECRET_KEY}
+        )
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+            **keys,
+        )
+
+
+def _is_read(record: dict[str, Any]) -> bool:
+    action = record["action"]
+    if " " in action:  # REST: "METHOD /path"
+        return action.split(" ", 1)[0] in ("GET", "HEAD")
+    return bool(_READ_ACTION.match(action))
