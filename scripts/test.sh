@@ -6,9 +6,10 @@
 #   bash scripts/test.sh unit         one gate (unit | integration | sanity | lint | package)
 #   bash scripts/test.sh integration -k connector_role    extra arguments go to pytest
 set -uo pipefail
+# shellcheck source=scripts/bootstrap.sh
 source "$(dirname "$0")/bootstrap.sh"
 set +e
-cd "$REPO"
+cd "$REPO" || exit 1
 
 PYTEST=(python -m pytest -p no:cacheprovider)
 export ANSIBLE_COLLECTIONS_PATH=$DEV_COLLECTIONS
@@ -25,6 +26,9 @@ gate_sanity() {
   ln -sfn "$DEPS_COLLECTIONS/ansible_collections/amazon/aws" "$root/amazon/aws"
   git ls-files -co --exclude-standard | while read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done |
     tar -cf - -T - | tar -xf - -C "$root/sentinel/aws"
+  # The copy sits inside this repository's ignored .venv: ansible-test would ask the outer git
+  # for its files and find none, so the copy gets a git index of its own.
+  git -C "$root/sentinel/aws" init -q && git -C "$root/sentinel/aws" add -A
   # A private HOME: ansible-test keeps its venvs and caches there, including the offline
   # stand-in for the pip bootstrap script it would otherwise download.
   local home=$VENV/home pip_version
