@@ -34,7 +34,29 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.iam.models import IAMBackend  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
+
+
+def _managed_policies_in_aws_partition_only() -> None:
+    """Build AWS managed policies for the ``aws`` partition only.
+
+    moto builds ~1,600 policy objects (~0.1 s) for each of its 6 partitions as soon as one IAM write
+    looks up an access key across them: ~0.5 s after every reset. The collection refuses other
+    partitions before any call (design.md: GovCloud fails early), so only ``aws`` needs them.
+    """
+    original = IAMBackend._init_aws_policies
+    if getattr(original, "_sandbox", False):
+        return
+
+    def init_aws_policies(self: IAMBackend) -> list:
+        return original(self) if self.partition == "aws" else []
+
+    init_aws_policies._sandbox = True  # type: ignore[attr-defined]
+    IAMBackend._init_aws_policies = init_aws_policies  # type: ignore[method-assign]
+
+
+_managed_policies_in_aws_partition_only()
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"
@@ -251,10 +273,27 @@ class AwsMiddleware:
 
 
 def _reset_moto_backends() -> None:
-    """What ``POST /moto-api/reset`` does, without a round trip."""
-    from moto.moto_api._internal.models import moto_api_backend
+    """Drop every moto backend, as ``POST /moto-api/reset`` does, but without rebuilding them first.
 
-    moto_api_backend.reset()
+    moto's reset calls ``reset()`` on each account's backends, which re-runs their ``__init__``
+    (for IAM: parsing and building ~1,600 AWS managed policies per account and partition, ~0.5 s),
+    and then throws them away. Clearing is enough: backends are built again on first use.
+    """
+    from moto.core.base_backend import BackendDict, backend_lock
+    from moto.core.model_instances import reset_model_data
+
+    with backend_lock:
+        for backend in BackendDict._instances:  # type: ignore[attr-defined]
+            backend.clear()
+        BackendDict._instances.clear()  # type: ignore[attr-defined]
+    reset_model_data()
+
+
+class _QuietHandler(MotoRequestHandler):
+    """moto's handler without werkzeug's access log on stderr (the middleware keeps the log)."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002  (werkzeug's signature)
+        pass
 
 
 @dataclass
@@ -271,10 +310,8 @@ class AwsSandbox:
         self.middleware = AwsMiddleware(DomainDispatcherApplication(create_backend_app), _reset_moto_backends)
 
     def start(self) -> None:
-        self._server = make_server(
-            self.host, self.port, self.middleware, threaded=True, request_handler=MotoRequestHandler
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-aws", daemon=True)
+        self._server = make_server(self.host, self.port, self.middleware, threaded=True, request_handler=_QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), name="sandbox-aws", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -331,7 +368,7 @@ class AwsSandbox:
             service,
             endpoint_url=self.endpoint,
             region_name=region,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
             **keys,
         )
 

@@ -1,0 +1,477 @@
+"""The sandbox's Azure emulator, driven by the real SDKs (azure-identity, azure-mgmt-*) over HTTPS."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import requests
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
+from azure.identity import ClientSecretCredential
+from azure.mgmt.loganalytics import LogAnalyticsManagementClient
+from azure.mgmt.securityinsight import SecurityInsights
+from azure.mgmt.securityinsight.models import (
+    AwsCloudTrailDataConnector,
+    AwsCloudTrailDataConnectorDataTypes,
+    AwsCloudTrailDataConnectorDataTypesLogs,
+    SentinelOnboardingState,
+)
+
+SPECS = (
+    Path(__file__).resolve().parents[1]
+    / "sandbox/specs/securityinsights/resource-manager/Microsoft.SecurityInsights/stable/2021-10-01"
+)
+RG, WS = "rg-sentinel", "law-sentinel"
+SENTINEL_PRINCIPAL = "arn:aws:iam::197857026523:root"
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+
+
+def credential(sb: Any, secret: str | None = None) -> ClientSecretCredential:
+    seed = sb.seed
+    return ClientSecretCredential(
+        seed["tenant_id"],
+        seed["client_id"],
+        secret or seed["client_secret"],
+        authority=sb.azure_url,
+        disable_instance_discovery=True,
+        connection_verify=str(sb.ca_path),
+    )
+
+
+def sentinel(sb: Any) -> SecurityInsights:
+    return SecurityInsights(
+        credential(sb),
+        sb.seed["subscription_id"],
+        base_url=sb.azure_url,
+        credential_scopes=[f"{sb.azure_url}/.default"],
+        connection_verify=str(sb.ca_path),
+    )
+
+
+def trail_connector(role_arn: str, etag: str | None = None, data_types: bool = True) -> AwsCloudTrailDataConnector:
+    types = AwsCloudTrailDataConnectorDataTypes(logs=AwsCloudTrailDataConnectorDataTypesLogs(state="Enabled"))
+    return AwsCloudTrailDataConnector(aws_role_arn=role_arn, data_types=types if data_types else None, etag=etag)
+
+
+def sentinel_role(sb: Any, name: str, external_id: str | None = None, principal: str = SENTINEL_PRINCIPAL) -> str:
+    """Create in moto a role trusted the way Sentinel needs; returns its ARN."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": principal},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id or sb.workspace["customer_id"]}},
+            }
+        ],
+    }
+    return sb.aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+def token(sb: Any) -> str:
+    seed = sb.seed
+    answer = requests.post(
+        f"{sb.azure_url}/{seed['tenant_id']}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": seed["client_id"],
+            "client_secret": seed["client_secret"],
+            "scope": f"{sb.azure_url}/.default",
+        },
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def arm_url(sb: Any, suffix: str = "") -> str:
+    return (
+        f"{sb.azure_url}/subscriptions/{sb.seed['subscription_id']}/resourceGroups/{RG}"
+        f"/providers/Microsoft.OperationalInsights/workspaces/{WS}{suffix}"
+    )
+
+
+def _resolve(node: Any, base: Path) -> Any:
+    """Inline the spec's relative ``$ref``s so jsonschema can validate against one definition."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            file_part, _, pointer = node["$ref"].partition("#")
+            target_file = (base.parent / file_part).resolve() if file_part else base
+            target: Any = json.loads(target_file.read_text())
+            for part in pointer.strip("/").split("/"):
+                target = target[part]
+            return _resolve(target, target_file)
+        return {key: _resolve(value, base) for key, value in node.items() if key != "discriminator"}
+    if isinstance(node, list):
+        return [_resolve(item, base) for item in node]
+    return node
+
+
+def spec_schema(file: str, definition: str) -> dict[str, Any]:
+    path = SPECS / file
+    return _resolve(json.loads(path.read_text())["definitions"][definition], path)
+
+
+# -- Entra ID and the token check ------------------------------------------------------------------------------
+
+
+def test_client_secret_credential_gets_a_token_the_arm_side_accepts(clean_sandbox):
+    sb = clean_sandbox
+    access = credential(sb).get_token(f"{sb.azure_url}/.default")
+    assert access.token and access.expires_on > time.time() + 3000
+
+    answer = requests.get(
+        arm_url(sb),
+        params={"api-version": "2025-07-01"},
+        headers={"Authorization": f"Bearer {access.token}"},
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["properties"]["customerId"] == sb.workspace["customer_id"]
+    assert [r["path"].rsplit("/", 1)[-1] for r in sb.azure.requests[:2]] == ["openid-configuration", "token"]
+
+
+def test_wrong_secret_is_refused(clean_sandbox):
+    with pytest.raises(ClientAuthenticationError) as error:
+        credential(clean_sandbox, secret="not-the-secret").get_token(f"{clean_sandbox.azure_url}/.default")
+    # MSAL keeps the message (AADSTS7000215 is invalid_client's code); the emulator answered 401.
+    assert "AADSTS7000215: Invalid client secret" in str(error.value)
+    token_calls = [r for r in clean_sandbox.azure.requests if r["path"].endswith("/token")]
+    assert [r["status"] for r in token_calls] == [401]
+
+
+def test_unknown_client_and_wrong_scope_are_refused(clean_sandbox):
+    sb = clean_sandbox
+    base = {"grant_type": "client_credentials", "client_secret": sb.seed["client_secret"]}
+    url = f"{sb.azure_url}/{sb.seed['tenant_id']}/oauth2/v2.0/token"
+    unknown = requests.post(
+        url,
+        data={**base, "client_id": "00000000-0000-0000-0000-000000000000", "scope": f"{sb.azure_url}/.default"},
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+    assert unknown.status_code == 400 and unknown.json()["error"] == "unauthorized_client"
+    assert "AADSTS700016" in unknown.json()["error_description"]
+    wrong_scope = requests.post(
+        url,
+        data={**base, "client_id": sb.seed["client_id"], "scope": "https://management.azure.com/.default"},
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+    assert wrong_scope.status_code == 400 and wrong_scope.json()["error"] == "invalid_scope"
+    with_slash = requests.post(
+        url,
+        data={**base, "client_id": sb.seed["client_id"], "scope": f"{sb.azure_url}//.default"},
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+    assert with_slash.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "authorization, code",
+    [
+        (None, "AuthenticationFailed"),
+        ("Bearer not-a-token", "InvalidAuthenticationToken"),
+        ("Basic abc", "AuthenticationFailed"),
+    ],
+)
+def test_arm_refuses_requests_without_a_valid_bearer_token(clean_sandbox, authorization, code):
+    headers = {"Authorization": authorization} if authorization else {}
+    answer = requests.get(
+        arm_url(clean_sandbox, "/providers/Microsoft.SecurityInsights/dataConnectors"),
+        params={"api-version": "2021-10-01"},
+        headers=headers,
+        verify=str(clean_sandbox.ca_path),
+        timeout=10,
+    )
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == code
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer ")
+    assert clean_sandbox.azure.requests[-1]["authorized"] is False
+
+
+def test_expired_token_and_missing_api_version(clean_sandbox):
+    sb = clean_sandbox
+    bearer = {"Authorization": f"Bearer {token(sb)}"}
+    missing = requests.get(arm_url(sb), headers=bearer, verify=str(sb.ca_path), timeout=10)
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "MissingApiVersionParameter"
+    sb.azure.tokens.expire_all()
+    expired = requests.get(
+        arm_url(sb), params={"api-version": "2025-07-01"}, headers=bearer, verify=str(sb.ca_path), timeout=10
+    )
+    assert expired.status_code == 401 and expired.json()["error"]["code"] == "ExpiredAuthenticationToken"
+
+
+# -- metadata ------------------------------------------------------------------------------------------------------
+
+
+def test_metadata_endpoint_in_both_formats(clean_sandbox):
+    sb = clean_sandbox
+    clouds = requests.get(
+        f"{sb.azure_url}/metadata/endpoints", params={"api-version": "2022-09-01"}, verify=str(sb.ca_path), timeout=10
+    ).json()
+    assert isinstance(clouds, list) and len(clouds) == 1
+    assert clouds[0]["resourceManager"] == f"{sb.azure_url}/"
+    assert clouds[0]["authentication"]["loginEndpoint"] == sb.azure_url
+    assert clouds[0]["authentication"]["audiences"] == [f"{sb.azure_url}/"]
+    stack = requests.get(
+        f"{sb.azure_url}/metadata/endpoints", params={"api-version": "2015-01-01"}, verify=str(sb.ca_path), timeout=10
+    ).json()
+    assert set(stack) >= {"galleryEndpoint", "graphEndpoint", "portalEndpoint", "authentication"}
+    assert stack["authentication"]["loginEndpoint"].rstrip("/") == sb.azure_url
+
+
+# -- workspaces and onboarding ------------------------------------------------------------------------------------
+
+
+def test_workspace_through_loganalytics_sdk(clean_sandbox):
+    sb = clean_sandbox
+    client = LogAnalyticsManagementClient(
+        credential(sb),
+        sb.seed["subscription_id"],
+        base_url=sb.azure_url,
+        credential_scopes=[f"{sb.azure_url}/.default"],
+        connection_verify=str(sb.ca_path),
+    )
+    workspace = client.workspaces.get(RG, WS)
+    assert workspace.customer_id == sb.workspace["customer_id"]
+    assert workspace.location == "westeurope" and workspace.sku.name == "PerGB2018"
+    assert client.workspaces.get("RG-SENTINEL", "LAW-SENTINEL").name == WS  # ARM names are case-insensitive
+
+    with pytest.raises(ResourceNotFoundError) as missing:
+        client.workspaces.get(RG, "law-nope")
+    assert missing.value.error.code == "ResourceNotFound"
+    with pytest.raises(ResourceNotFoundError) as no_rg:
+        client.workspaces.get("rg-nope", WS)
+    assert no_rg.value.error.code == "ResourceGroupNotFound"
+    with pytest.raises(HttpResponseError) as forbidden:
+        client.workspaces.get(RG, "law-forbidden")
+    assert forbidden.value.status_code == 403 and forbidden.value.error.code == "AuthorizationFailed"
+    assert sb.seed["client_id"] in forbidden.value.error.message
+    assert "Microsoft.OperationalInsights/workspaces/read" in forbidden.value.error.message
+    assert {w.name for w in client.workspaces.list_by_resource_group(RG)} == {"law-sentinel", "law-plain"}
+
+
+def test_onboarding_state_get_put_and_connectors_need_it(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    plain_id = next(w["customer_id"] for w in sb.seed["workspaces"] if w["name"] == "law-plain")
+    role_arn = sentinel_role(sb, "r", external_id=plain_id)
+    assert client.sentinel_onboarding_states.get(RG, WS, "default").name == "default"
+    with pytest.raises(ResourceNotFoundError):
+        client.sentinel_onboarding_states.get(RG, "law-plain", "default")
+    with pytest.raises(HttpResponseError) as not_onboarded:
+        client.data_connectors.create_or_update(RG, "law-plain", "c1", trail_connector(role_arn))
+    assert not_onboarded.value.status_code == 400 and "not onboarded" in not_onboarded.value.error.message
+
+    created = client.sentinel_onboarding_states.create(
+        RG, "law-plain", "default", SentinelOnboardingState(customer_managed_key=False)
+    )
+    assert created.id.endswith("/law-plain/providers/Microsoft.SecurityInsights/onboardingStates/default")
+    again = client.sentinel_onboarding_states.create(RG, "law-plain", "default", SentinelOnboardingState())
+    assert [r["status"] for r in sb.azure.write_requests() if "onboardingStates" in r["path"]] == [201, 200]
+    assert again.etag != created.etag
+    jsonschema.validate(
+        client.sentinel_onboarding_states.get(RG, "law-plain", "default").serialize(keep_readonly=True),
+        spec_schema("OnboardingStates.json", "SentinelOnboardingState"),
+    )
+    assert client.data_connectors.create_or_update(RG, "law-plain", "c1", trail_connector(role_arn)).name == "c1"
+
+    sb.azure.reset()  # seed restored: law-plain is plain again
+    with pytest.raises(ResourceNotFoundError):
+        client.sentinel_onboarding_states.get(RG, "law-plain", "default")
+
+
+# -- data connectors ------------------------------------------------------------------------------------------------
+
+
+def test_connector_create_get_list_update_delete(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    role_arn = sentinel_role(sb, "sentinel-reader")
+
+    created = client.data_connectors.create_or_update(RG, WS, "aws-1", trail_connector(role_arn))
+    assert created.kind == "AmazonWebServicesCloudTrail" and created.aws_role_arn == role_arn
+    assert created.data_types.logs.state == "Enabled"
+    assert created.id == arm_url(sb, "/providers/Microsoft.SecurityInsights/dataConnectors/aws-1")[len(sb.azure_url) :]
+
+    fetched = client.data_connectors.get(RG, WS, "aws-1")
+    assert (fetched.aws_role_arn, fetched.etag) == (role_arn, created.etag)
+    assert [c.name for c in client.data_connectors.list(RG, WS)] == ["aws-1"]
+
+    updated = client.data_connectors.create_or_update(RG, WS, "aws-1", trail_connector(role_arn, etag=fetched.etag))
+    assert updated.etag != created.etag
+    with pytest.raises(HttpResponseError) as stale:
+        client.data_connectors.create_or_update(RG, WS, "aws-1", trail_connector(role_arn, etag=created.etag))
+    assert stale.value.status_code == 409 and stale.value.error.code == "Conflict"
+
+    client.data_connectors.delete(RG, WS, "aws-1")
+    client.data_connectors.delete(RG, WS, "aws-1")  # absent: 204, no error
+    with pytest.raises(ResourceNotFoundError):
+        client.data_connectors.get(RG, WS, "aws-1")
+    puts_and_deletes = [(r["method"], r["status"]) for r in sb.azure.write_requests()]
+    assert puts_and_deletes == [("PUT", 201), ("PUT", 200), ("PUT", 409), ("DELETE", 200), ("DELETE", 204)]
+    assert sb.azure.connectors(WS) == []
+
+
+def test_connector_answers_follow_the_spec(clean_sandbox):
+    sb = clean_sandbox
+    role_arn = sentinel_role(sb, "spec-check")
+    bearer = {"Authorization": f"Bearer {token(sb)}"}
+    url = arm_url(sb, "/providers/Microsoft.SecurityInsights/dataConnectors")
+    body = {
+        "kind": "AmazonWebServicesCloudTrail",
+        "properties": {"awsRoleArn": role_arn, "dataTypes": {"logs": {"state": "Enabled"}}},
+    }
+    put = requests.put(
+        f"{url}/c1", params={"api-version": "2021-10-01"}, json=body, headers=bearer, verify=str(sb.ca_path), timeout=10
+    )
+    assert put.status_code == 201
+    listing = requests.get(
+        url, params={"api-version": "2021-10-01"}, headers=bearer, verify=str(sb.ca_path), timeout=10
+    ).json()
+
+    jsonschema.validate(put.json(), spec_schema("DataConnectors.json", "AwsCloudTrailDataConnector"))
+    jsonschema.validate(listing, spec_schema("DataConnectors.json", "DataConnectorList"))
+    for answer in [put.json(), *listing["value"]]:
+        assert {"id", "name", "type", "etag", "kind", "properties"} <= set(answer)
+        assert answer["type"] == "Microsoft.SecurityInsights/dataConnectors"
+    wrong_kind = {**body, "kind": "NotAKind"}
+    bad = requests.put(
+        f"{url}/c2",
+        params={"api-version": "2021-10-01"},
+        json=wrong_kind,
+        headers=bearer,
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+    assert bad.status_code == 400 and set(bad.json()["error"]) == {"code", "message"}
+    with pytest.raises(jsonschema.ValidationError):  # the schema check itself can fail
+        jsonschema.validate(wrong_kind, spec_schema("DataConnectors.json", "AwsCloudTrailDataConnector"))
+
+
+def test_second_connector_for_the_same_role_is_rejected(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    role_arn = sentinel_role(sb, "shared")
+    client.data_connectors.create_or_update(RG, WS, "first", trail_connector(role_arn))
+    with pytest.raises(HttpResponseError) as error:
+        client.data_connectors.create_or_update(RG, WS, "second", trail_connector(role_arn))
+    assert error.value.status_code == 400
+    assert "two connectors with different names and the same kind and context id" in error.value.error.message
+    assert [c["name"] for c in sb.azure.connectors(WS)] == ["first"]
+
+
+def test_body_without_data_types_is_rejected(clean_sandbox):
+    sb = clean_sandbox
+    with pytest.raises(HttpResponseError) as error:
+        sentinel(sb).data_connectors.create_or_update(
+            RG, WS, "c", trail_connector(sentinel_role(sb, "r"), data_types=False)
+        )
+    assert error.value.status_code == 400
+    assert "Required property 'dataTypes' not found" in error.value.error.message
+    assert sb.azure.connectors(WS) == []
+
+
+def test_role_must_be_assumable_by_sentinel(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    with pytest.raises(HttpResponseError) as missing:
+        client.data_connectors.create_or_update(
+            RG, WS, "c", trail_connector("arn:aws:iam::123456789012:role/not-there")
+        )
+    assert "cannot be assumed by Microsoft Sentinel" in missing.value.error.message
+    assert "does not exist" in missing.value.error.message
+
+    wrong_id = sentinel_role(sb, "wrong-external-id", external_id="11111111-1111-1111-1111-111111111111")
+    wrong_principal = sentinel_role(sb, "wrong-principal", principal="arn:aws:iam::999999999999:root")
+    for arn in (wrong_id, wrong_principal):
+        with pytest.raises(HttpResponseError) as untrusted:
+            client.data_connectors.create_or_update(RG, WS, "c", trail_connector(arn))
+        assert "cannot be assumed by Microsoft Sentinel" in untrusted.value.error.message
+        assert "trust policy" in untrusted.value.error.message
+
+    good = sentinel_role(sb, "trusted")
+    assert client.data_connectors.create_or_update(RG, WS, "c", trail_connector(good)).aws_role_arn == good
+    # The check itself stays out of the AWS log: only the test's CreateRole calls are there.
+    assert {r["action"] for r in sb.aws.requests} == {"CreateRole"}
+
+
+def test_not_assumable_switch_simulates_iam_propagation(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    role_arn = sentinel_role(sb, "fresh")
+    sb.azure.not_assumable(2)
+    for _ in range(2):
+        with pytest.raises(HttpResponseError) as error:
+            client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn))
+        assert error.value.error.message.startswith(
+            "Invalid AWS role ARN or the role cannot be assumed by Microsoft Sentinel"
+        )
+    assert client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn)).name == "c"
+
+
+def test_list_pages_through_next_link(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    sb.azure.state.page_size = 2  # reset() restores the seed's page size
+    for index in range(5):
+        client.data_connectors.create_or_update(RG, WS, f"c{index}", trail_connector(sentinel_role(sb, f"r{index}")))
+    assert sorted(c.name for c in client.data_connectors.list(RG, WS)) == [f"c{i}" for i in range(5)]
+    lists = [r for r in sb.azure.requests if r["method"] == "GET" and r["path"].endswith("/dataConnectors")]
+    assert len(lists) == 3
+
+
+# -- faults --------------------------------------------------------------------------------------------------------
+
+
+def test_429_with_retry_after_is_retried_by_azure_core(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    role_arn = sentinel_role(sb, "throttled")
+    sb.azure.add_fault(method="PUT", path_contains="dataConnectors", status=429, headers={"Retry-After": "1"}, times=1)
+    started = time.monotonic()
+    assert client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn)).name == "c"
+    assert time.monotonic() - started >= 1.0  # Retry-After honoured
+    assert [(r["status"], r["fault"]) for r in sb.azure.write_requests()] == [(429, True), (201, False)]
+
+
+def test_dropped_connection_and_slow_answer(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    client.data_connectors.list  # noqa: B018  (client built before the faults)
+    sb.azure.add_fault(method="GET", path_contains="/dataConnectors", drop=True, times=1)
+    sb.azure.add_fault(method="GET", path_contains="/dataConnectors", delay=0.3, times=1)
+    started = time.monotonic()
+    assert list(client.data_connectors.list(RG, WS)) == []
+    assert time.monotonic() - started >= 0.3
+    lists = [r for r in sb.azure.requests if r["path"].endswith("/dataConnectors")]
+    assert [r["status"] for r in lists] == ["dropped", 200]
+
+
+def test_control_api_over_https(clean_sandbox):
+    sb = clean_sandbox
+    verify = str(sb.ca_path)
+    fault = {"method": "GET", "path_contains": "workspaces/law-sentinel", "status": 503, "times": 1}
+    assert requests.post(f"{sb.azure_url}/_sandbox/faults", json=fault, verify=verify, timeout=10).json() == {
+        "faults": 1
+    }
+    bearer = {"Authorization": f"Bearer {token(sb)}"}
+    answer = requests.get(arm_url(sb), params={"api-version": "2025-07-01"}, headers=bearer, verify=verify, timeout=10)
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "ServiceUnavailable"
+    logged = requests.get(f"{sb.azure_url}/_sandbox/requests", verify=verify, timeout=10).json()
+    assert [r["status"] for r in logged if r["path"].endswith("law-sentinel")] == [503]
+    requests.post(f"{sb.azure_url}/_sandbox/not_assumable", json={"n": 1}, verify=verify, timeout=10)
+    assert sb.azure.state.not_assumable_left == 1
+    requests.post(f"{sb.azure_url}/_sandbox/reset", verify=verify, timeout=10)
+    assert sb.azure.requests == [] and sb.azure.state.not_assumable_left == 0
