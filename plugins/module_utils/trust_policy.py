@@ -67,6 +67,8 @@ def require_external_id(document, external_id):
     Called on the document right before CreateRole / UpdateAssumeRolePolicy: the last line of
     defence against the "confused deputy" problem the external ID exists to prevent.
     """
+    if not external_id:
+        raise UnsafeTrustPolicy("the trust policy needs a non-empty external ID")
     statements = _as_list(document.get("Statement")) if isinstance(document, dict) else []
     allows = [s for s in statements if isinstance(s, dict) and s.get("Effect") == "Allow"]
     if not allows:
@@ -123,14 +125,14 @@ def _normalise_statement(statement, partition):
     items = []
     for key, value in statement.items():
         if key in ("Principal", "NotPrincipal"):
-            value = _normalise_principal(value, partition)
+            normalised = _normalise_principal(value, partition)
         elif key == "Condition":
-            value = _normalise_condition(value)
+            normalised = _normalise_condition(value)
         elif key in ("Action", "NotAction", "Resource", "NotResource"):
-            value = _value_set(value)
+            normalised = _value_set(value)
         else:
-            value = repr(value)
-        items.append((key, value))
+            normalised = repr(value)
+        items.append((key, normalised))
     return tuple(sorted(items))
 
 
@@ -144,8 +146,9 @@ def _normalise_principal(principal, partition):
         names = []
         for value in _as_list(values):
             if kind == "AWS" and isinstance(value, str) and _ACCOUNT_ID.match(value):
-                value = root_principal(value, partition)
-            names.append(str(value))
+                names.append(root_principal(value, partition))
+            else:
+                names.append(str(value))
         normalised.append((kind, tuple(sorted(set(names)))))
     return tuple(sorted(normalised))
 

@@ -17,7 +17,8 @@ GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 # arn:<partition>:iam::<account>:role/<optional path/><name>; the name follows IAM's RoleName rule.
 ROLE_ARN_PATTERN = re.compile(
-    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>\d{12}):role/(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,64})$"
+    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>\d{12}):role/(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,64})$",
+    re.ASCII,  # IAM's \w is [A-Za-z0-9_], not Python's Unicode \w
 )
 
 
@@ -63,12 +64,16 @@ def parse_role_arn(option, value):
 # STS quotas" in the IAM user guide. Checking them here lets a module fail before any call,
 # instead of half-way through a run with an AWS ValidationError.
 
-ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
+ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 # IAM paths: "/" alone, or "/" + segments each ending in "/"; printable ASCII without spaces.
 IAM_PATH_PATTERN = re.compile(r"^/(?:[\x21-\x7e]+/)*$")
 IAM_PATH_MAX = 512
-POLICY_ARN_PATTERN = re.compile(r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>\d{12}|aws):policy/(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,128})$")
-POLICY_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
+POLICY_ARN_PATTERN = re.compile(
+    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>\d{12}|aws):policy/"
+    r"(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,128})$",
+    re.ASCII,
+)
+POLICY_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
 MAX_TAGS = 50
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
@@ -138,9 +143,9 @@ def check_tags(option, tags):
     if len(tags) > MAX_TAGS:
         raise InvalidInput("%s may hold at most %d tags per IAM role, got %d" % (option, MAX_TAGS, len(tags)))
     checked = {}
-    for key, value in tags.items():
-        key = str(key)
-        value = "" if value is None else str(value)
+    for raw_key, raw_value in tags.items():
+        key = str(raw_key)
+        value = "" if raw_value is None else str(raw_value)
         if not 1 <= len(key) <= TAG_KEY_MAX:
             raise InvalidInput("%s keys must be 1 to %d characters long, got %r" % (option, TAG_KEY_MAX, key))
         if key.lower().startswith("aws:"):
@@ -153,8 +158,7 @@ def check_tags(option, tags):
         for text in (key, value):
             if not TAG_TEXT_PATTERN.match(text):
                 raise InvalidInput(
-                    "%s keys and values may hold only letters, digits, spaces and _.:/=+-@, got %r"
-                    % (option, text)
+                    "%s keys and values may hold only letters, digits, spaces and _.:/=+-@, got %r" % (option, text)
                 )
         checked[key] = value
     return checked
@@ -163,7 +167,11 @@ def check_tags(option, tags):
 def check_session_duration(option, value):
     # type: (str, int) -> int
     """MaxSessionDuration of an IAM role: 3600 to 43200 seconds (1 to 12 hours)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not SESSION_DURATION_MIN <= value <= SESSION_DURATION_MAX:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not SESSION_DURATION_MIN <= value <= SESSION_DURATION_MAX
+    ):
         raise InvalidInput(
             "%s must be a number of seconds between %d and %d (1 to 12 hours), got %r"
             % (option, SESSION_DURATION_MIN, SESSION_DURATION_MAX, value)
