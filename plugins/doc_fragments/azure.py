@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the sentinel.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Azure authentication options, named as azure.azcollection names them, with the same
+    # environment variables (what AWX's Azure Resource Manager credential injects).
+    DOCUMENTATION = r"""
+options:
+  auth_source:
+    description:
+      - Where the Azure credentials come from.
+      - V(auto) uses, in order, a O(profile) of the credential file, a service principal from
+        O(client_id)/O(secret)/O(tenant) (options or environment), the C([default]) profile of
+        C(~/.azure/credentials) when that file exists, and finally the Azure CLI login.
+      - V(env) and V(credential_file) use a service principal; V(cli) the Azure CLI's login
+        (C(az login)); V(msi) a managed identity (system-assigned, or user-assigned when
+        O(client_id) is given).
+      - Can be set with the E(ANSIBLE_AZURE_AUTH_SOURCE) environment variable.
+    type: str
+    default: auto
+    choices: [auto, cli, env, credential_file, msi]
+  profile:
+    description:
+      - Profile (section) of the credential file C(~/.azure/credentials) to use.
+      - Can be set with the E(AZURE_PROFILE) environment variable.
+    type: str
+  subscription_id:
+    description:
+      - The Azure subscription (a GUID) that holds the workspace.
+      - Can be set with the E(AZURE_SUBSCRIPTION_ID) environment variable.
+      - With O(auth_source=cli) and no subscription given, the Azure CLI's current subscription is used.
+      - Not needed when the workspace is given as a resource ID, which names its subscription.
+    type: str
+  client_id:
+    description:
+      - Application (client) ID of the service principal, or of a user-assigned managed identity with O(auth_source=msi).
+      - Can be set with the E(AZURE_CLIENT_ID) environment variable.
+    type: str
+  secret:
+    description:
+      - Client secret of the service principal. Requires O(client_id) and O(tenant).
+      - Can be set with the E(AZURE_SECRET) environment variable (or azure-identity's E(AZURE_CLIENT_SECRET)).
+    type: str
+  tenant:
+    description:
+      - Microsoft Entra ID tenant (directory) ID of the service principal.
+      - Can be set with the E(AZURE_TENANT) environment variable (or azure-identity's E(AZURE_TENANT_ID)).
+    type: str
+  cloud_environment:
+    description:
+      - The Azure cloud, V(AzureCloud), V(AzureUSGovernment), V(AzureChinaCloud), or the URL of a
+        Resource Manager metadata endpoint (for example V(https://management.azure.com) or an Azure
+        Stack Hub endpoint). The module reads C(<url>/metadata/endpoints) to find the Resource
+        Manager URL, the sign-in authority and the token audience.
+      - Can be set with the E(AZURE_CLOUD_ENVIRONMENT) environment variable.
+    type: str
+    default: AzureCloud
+  cert_validation_mode:
+    description:
+      - Whether to check the TLS certificates of Azure endpoints. Extra trusted CAs are taken from
+        the E(REQUESTS_CA_BUNDLE) environment variable.
+      - V(ignore) is unsafe (anyone on the path can read the token and the secret); use it only
+        against a test endpoint.
+      - Can be set with the E(AZURE_CERT_VALIDATION_MODE) environment variable.
+    type: str
+    default: validate
+    choices: [validate, ignore]
+  adfs_authority_url:
+    description:
+      - Sign-in authority to use instead of the cloud's (for example an AD FS URL on Azure Stack Hub).
+      - Can be set with the E(AZURE_ADFS_AUTHORITY_URL) environment variable.
+    type: str
+  disable_instance_discovery:
+    description:
+      - Skip Microsoft Entra instance discovery (needed for private clouds, Azure Stack Hub and
+        other authorities that Entra ID does not know).
+      - Can be set with the E(AZURE_DISABLE_INSTANCE_DISCOVERY) environment variable.
+    type: bool
+    default: false
+requirements:
+  - python >= 3.8
+  - azure-identity
+  - azure-mgmt-securityinsight == 1.0.0
+  - azure-mgmt-loganalytics
+notes:
+  - Each task signs in once (one token request) and reuses the token for its calls.
+  - Throttling (HTTP 429) and server errors (5xx) are retried, honouring C(Retry-After), within a bounded time.
+"""

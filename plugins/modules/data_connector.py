@@ -1,0 +1,336 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the sentinel.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: data_connector
+short_description: Connect an AWS account to Microsoft Sentinel (Amazon Web Services data connector)
+version_added: 1.0.0
+description:
+  - Creates, updates or removes the Microsoft Sentinel data connector of kind
+    C(AmazonWebServicesCloudTrail) that reads an AWS account's CloudTrail events through an IAM
+    role Sentinel assumes (see M(sentinel.aws.connector_role)).
+  - The existing connector is found by listing the workspace's connectors and matching the kind
+    and the role ARN, so a connector made by hand in the portal under a random ID is adopted
+    rather than duplicated (Sentinel refuses two connectors of one kind for the same role).
+  - Role ARNs are compared without regard to case, as IAM role names are unique regardless of case.
+  - A new IAM role takes a few seconds before Sentinel can assume it. The module retries that
+    specific refusal with exponential backoff for up to O(wait_timeout) seconds.
+  - A re-run with nothing to change reads the connector list once and writes nothing.
+author:
+  - sentinel.aws contributors
+options:
+  workspace_name:
+    description:
+      - Name of the Log Analytics workspace Sentinel runs on. Requires O(resource_group).
+      - Mutually exclusive with O(workspace_resource_id).
+    type: str
+    aliases: [workspace]
+  resource_group:
+    description:
+      - Resource group of the workspace named by O(workspace_name).
+    type: str
+  workspace_resource_id:
+    description:
+      - Full Azure resource ID of the workspace,
+        C(/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>).
+      - Its subscription overrides O(subscription_id).
+    type: str
+  kind:
+    description:
+      - Connector kind. Only the CloudTrail (legacy, API polling) connector is managed today.
+    type: str
+    default: AmazonWebServicesCloudTrail
+    choices: [AmazonWebServicesCloudTrail]
+  aws_role_arn:
+    description:
+      - ARN of the IAM role Sentinel assumes, in the AWS commercial partition
+        (C(arn:aws:iam::<account>:role/<name>)); GovCloud and China cannot be connected.
+      - Required with O(state=present). With O(state=absent), selects the connector to remove.
+    type: str
+  connector_id:
+    description:
+      - The connector's ID (a GUID).
+      - When omitted, a connector already holding O(aws_role_arn) is managed under its own ID;
+        otherwise the ID is derived from the kind and the role ARN (UUID version 5 over a fixed
+        namespace and C(<kind>:<role ARN in lower case>)), so re-runs find the same connector.
+      - Giving an ID different from the one of a connector already holding the role fails, as
+        Sentinel would refuse the second connector.
+    type: str
+  logs_enabled:
+    description:
+      - Whether the connector ingests CloudTrail logs (C(dataTypes.logs.state) C(Enabled) or C(Disabled)).
+    type: bool
+    default: true
+  ensure_sentinel:
+    description:
+      - Enable Microsoft Sentinel on the workspace (create its C(onboardingStates/default)) when it is not.
+      - When V(false) and Sentinel is not enabled, the module fails naming the workspace.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to keep retrying while Sentinel answers that it cannot assume the role
+        yet (new roles and trust policy changes take seconds to propagate in IAM).
+    type: int
+    default: 60
+  state:
+    description:
+      - V(present) creates or updates the connector; V(absent) removes it.
+    type: str
+    default: present
+    choices: [present, absent]
+extends_documentation_fragment:
+  - sentinel.aws.azure
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+notes:
+  - Requires write permission on the workspace (for example the Microsoft Sentinel Contributor role).
+  - Data can take 20 to 30 minutes to show in the C(AWSCloudTrail) table after the connector is created.
+seealso:
+  - module: sentinel.aws.connector_role
+  - module: sentinel.aws.workspace_info
+  - module: sentinel.aws.data_connector_info
+"""
+
+EXAMPLES = r"""
+# Credentials and cloud from the environment (AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET,
+# AZURE_TENANT, AZURE_CLOUD_ENVIRONMENT), as AWX's Azure credential injects them.
+- name: Connect the AWS account whose IAM role Sentinel assumes
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
+    wait_timeout: 120
+  register: aws_connector
+
+- name: Pause log ingestion, the workspace given by its resource ID
+  sentinel.aws.data_connector:
+    workspace_resource_id: /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel
+    aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
+    logs_enabled: false
+
+- name: Disconnect the account
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
+    state: absent
+"""
+
+RETURN = r"""
+connector:
+  description:
+    - The connector after the task (with O(state=absent), the connector removed, or empty).
+    - In check mode, the connector as it would be; O(connector.etag) is then the current one or null.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Azure resource ID of the connector.
+      type: str
+      sample: /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/dataConnectors/3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21
+    name:
+      description: The connector ID.
+      type: str
+      sample: 3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21
+    kind:
+      description: Connector kind.
+      type: str
+      sample: AmazonWebServicesCloudTrail
+    aws_role_arn:
+      description: The IAM role Sentinel assumes.
+      type: str
+      sample: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
+    logs_enabled:
+      description: Whether CloudTrail logs are ingested.
+      type: bool
+      sample: true
+    etag:
+      description: The connector's entity tag.
+      type: str
+      sample: '"0300bf09-0000-0000-0000-5c37296e0000"'
+status_code:
+  description: HTTP status of the failed Azure call.
+  returned: on Azure errors
+  type: int
+  sample: 403
+error_code:
+  description: ARM error code of the failed Azure call.
+  returned: on Azure errors, when Azure gives one
+  type: str
+  sample: AuthorizationFailed
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
+    azure_argument_spec,
+    azure_errors,
+    error_details,
+    explain_unreadable_connectors,
+    fail_azure,
+    open_workspace,
+    require_azure,
+)
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    InvalidInput,
+    RetryBudgetSpent,
+    check_connector_role_arn,
+    check_guid,
+    check_kind,
+    connector_diff,
+    connector_differs,
+    desired_connector,
+    find_connector,
+    is_role_not_assumable,
+    planned_connector,
+    retry_within,
+    select_for_removal,
+    workspace_arm_id,
+    workspace_reference,
+)
+
+SENTINEL_AWS_PRINCIPAL = "arn:aws:iam::197857026523:root"
+
+
+def validated_inputs(params):
+    """Every input check, before any call to Azure."""
+    reference = workspace_reference(params)
+    kind = check_kind(params["kind"])
+    role_arn = check_connector_role_arn(kind, params["aws_role_arn"]) if params["aws_role_arn"] else None
+    connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
+    if params["wait_timeout"] < 0:
+        raise InvalidInput("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
+    return reference, kind, role_arn, connector_id
+
+
+def read_connectors(module, workspace):
+    """The workspace's connectors, enabling Sentinel first when asked to."""
+    changed = False
+    if module.params["ensure_sentinel"] and not workspace.sentinel_enabled():
+        changed = True
+        if module.check_mode:
+            return [], changed  # a workspace without Sentinel has no connectors yet
+        workspace.enable_sentinel()
+    try:
+        return workspace.list_connectors(), changed
+    except azure_errors() as exc:
+        explain_unreadable_connectors(module, workspace, exc)
+
+
+def put_with_retry(module, workspace, connector_id, role_arn, etag):
+    """PUT, retrying only Sentinel's "cannot assume the role (yet)" refusal within wait_timeout."""
+
+    def role_not_ready(exc):
+        return is_role_not_assumable(getattr(exc, "status_code", None), error_details(exc)["message"])
+
+    try:
+        return retry_within(
+            lambda: workspace.put_connector(connector_id, role_arn, module.params["logs_enabled"], etag),
+            role_not_ready,
+            timeout=module.params["wait_timeout"],
+        )
+    except RetryBudgetSpent as spent:
+        details = error_details(spent.last_error)
+        module.fail_json(
+            msg="Sentinel could not assume role %s after %d attempts in %.0f seconds (wait_timeout=%d): %s. Check that "
+            "the role exists, that its trust policy lets %s call sts:AssumeRole with the condition sts:ExternalId "
+            "equal to the workspace ID (the customer_id of sentinel.aws.workspace_info) and does not require MFA; "
+            "raise wait_timeout if the role was created moments ago"
+            % (
+                role_arn,
+                spent.attempts,
+                spent.waited,
+                module.params["wait_timeout"],
+                details["message"],
+                SENTINEL_AWS_PRINCIPAL,
+            ),
+            status_code=details["status_code"],
+            error_code=details["error_code"],
+        )
+
+
+def ensure_present(module, workspace, connectors, kind, role_arn, connector_id):
+    current, target_id = find_connector(connectors, kind, role_arn, connector_id)
+    desired = desired_connector(kind, role_arn, module.params["logs_enabled"])
+    if not connector_differs(current, desired):
+        return False, current, current
+    after = planned_connector(current, desired, target_id, workspace_id(workspace))
+    if not module.check_mode:
+        after = put_with_retry(module, workspace, target_id, role_arn, (current or {}).get("etag"))
+    return True, current, after
+
+
+def ensure_absent(module, workspace, connectors, kind, role_arn, connector_id):
+    current = select_for_removal(connectors, kind, role_arn, connector_id)
+    if current and not module.check_mode:
+        workspace.delete_connector(current["name"])
+    return bool(current), current, None
+
+
+def workspace_id(workspace):
+    return workspace_arm_id(workspace.session.subscription_id, workspace.resource_group, workspace.name)
+
+
+def run(module):
+    try:
+        reference, kind, role_arn, connector_id = validated_inputs(module.params)
+    except InvalidInput as exc:
+        module.fail_json(msg=str(exc))
+    workspace = open_workspace(module, reference)
+    state = module.params["state"]
+    try:
+        connectors, enabled_sentinel = read_connectors(module, workspace)
+        ensure = ensure_present if state == "present" else ensure_absent
+        changed, before, after = ensure(module, workspace, connectors, kind, role_arn, connector_id)
+    except InvalidInput as exc:
+        module.fail_json(msg=str(exc))
+    except azure_errors() as exc:
+        operation = "write the data connector" if state == "present" else "delete the data connector"
+        fail_azure(module, exc, operation, reference)
+    result = dict(changed=changed or enabled_sentinel, connector=(after if state == "present" else before) or {})
+    if module._diff:
+        result["diff"] = connector_diff(before, after)
+    module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=azure_argument_spec(
+            dict(
+                workspace_name=dict(type="str", aliases=["workspace"]),
+                resource_group=dict(type="str"),
+                workspace_resource_id=dict(type="str"),
+                kind=dict(type="str", default="AmazonWebServicesCloudTrail", choices=["AmazonWebServicesCloudTrail"]),
+                aws_role_arn=dict(type="str"),
+                connector_id=dict(type="str"),
+                logs_enabled=dict(type="bool", default=True),
+                ensure_sentinel=dict(type="bool", default=False),
+                wait_timeout=dict(type="int", default=60),
+                state=dict(type="str", default="present", choices=["present", "absent"]),
+            )
+        ),
+        mutually_exclusive=[("workspace_resource_id", "workspace_name"), ("workspace_resource_id", "resource_group")],
+        required_one_of=[("workspace_resource_id", "workspace_name")],
+        required_together=[("workspace_name", "resource_group")],
+        required_if=[
+            ("state", "present", ["aws_role_arn"]),
+            ("state", "absent", ["aws_role_arn", "connector_id"], True),
+        ],
+        supports_check_mode=True,
+    )
+    require_azure(module)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()

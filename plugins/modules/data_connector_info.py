@@ -1,0 +1,168 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the sentinel.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: data_connector_info
+short_description: List the AWS data connectors of a Microsoft Sentinel workspace
+version_added: 1.0.0
+description:
+  - Lists the Amazon Web Services data connectors of a workspace (kinds
+    C(AmazonWebServicesCloudTrail) and C(AmazonWebServicesS3)), or the one with a given ID or role ARN.
+  - Makes one read (the workspace's connector list, every page) and never writes.
+  - S3 connectors are listed with their ID and kind only (the stable API this module speaks does not describe them).
+author:
+  - sentinel.aws contributors
+options:
+  workspace_name:
+    description:
+      - Name of the workspace. Requires O(resource_group). Mutually exclusive with O(workspace_resource_id).
+    type: str
+    aliases: [workspace]
+  resource_group:
+    description:
+      - Resource group of the workspace named by O(workspace_name).
+    type: str
+  workspace_resource_id:
+    description:
+      - Full Azure resource ID of the workspace,
+        C(/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>).
+    type: str
+  connector_id:
+    description:
+      - Only the connector with this ID (a GUID).
+    type: str
+  aws_role_arn:
+    description:
+      - Only the connector(s) reading through this IAM role (compared without regard to case).
+    type: str
+extends_documentation_fragment:
+  - sentinel.aws.azure
+attributes:
+  check_mode:
+    support: full
+    details: Reads only; runs the same in check mode.
+seealso:
+  - module: sentinel.aws.data_connector
+"""
+
+EXAMPLES = r"""
+- name: List the AWS connectors of the workspace
+  sentinel.aws.data_connector_info:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+  register: aws_connectors
+
+- name: Show which roles Sentinel reads through
+  ansible.builtin.debug:
+    msg: "{{ aws_connectors.connectors | map(attribute='aws_role_arn') | list }}"
+
+- name: The connector of one role
+  sentinel.aws.data_connector_info:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
+"""
+
+RETURN = r"""
+connectors:
+  description: The AWS connectors found (an empty list when none match).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Azure resource ID of the connector.
+      type: str
+    name:
+      description: The connector ID.
+      type: str
+      sample: 3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21
+    kind:
+      description: Connector kind.
+      type: str
+      sample: AmazonWebServicesCloudTrail
+    aws_role_arn:
+      description: The IAM role Sentinel assumes.
+      type: str
+      returned: for AmazonWebServicesCloudTrail connectors
+      sample: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
+    logs_enabled:
+      description: Whether CloudTrail logs are ingested.
+      type: bool
+      returned: for AmazonWebServicesCloudTrail connectors
+    etag:
+      description: The connector's entity tag.
+      type: str
+status_code:
+  description: HTTP status of the failed Azure call.
+  returned: on Azure errors
+  type: int
+error_code:
+  description: ARM error code of the failed Azure call.
+  returned: on Azure errors, when Azure gives one
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
+    azure_argument_spec,
+    azure_errors,
+    explain_unreadable_connectors,
+    open_workspace,
+    require_azure,
+)
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    InvalidInput,
+    check_guid,
+    filter_connectors,
+    parse_role_arn,
+    workspace_reference,
+)
+
+
+def run(module):
+    params = module.params
+    try:
+        reference = workspace_reference(params)
+        connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
+        if params["aws_role_arn"]:
+            parse_role_arn("aws_role_arn", params["aws_role_arn"])
+    except InvalidInput as exc:
+        module.fail_json(msg=str(exc))
+    workspace = open_workspace(module, reference)
+    try:
+        connectors = workspace.list_connectors()
+    except azure_errors() as exc:
+        explain_unreadable_connectors(module, workspace, exc)
+    module.exit_json(changed=False, connectors=filter_connectors(connectors, connector_id, params["aws_role_arn"]))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=azure_argument_spec(
+            dict(
+                workspace_name=dict(type="str", aliases=["workspace"]),
+                resource_group=dict(type="str"),
+                workspace_resource_id=dict(type="str"),
+                connector_id=dict(type="str"),
+                aws_role_arn=dict(type="str"),
+            )
+        ),
+        mutually_exclusive=[("workspace_resource_id", "workspace_name"), ("workspace_resource_id", "resource_group")],
+        required_one_of=[("workspace_resource_id", "workspace_name")],
+        required_together=[("workspace_name", "resource_group")],
+        supports_check_mode=True,
+    )
+    require_azure(module)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()

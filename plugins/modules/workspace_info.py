@@ -1,0 +1,158 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the sentinel.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: workspace_info
+short_description: Read a Log Analytics workspace's ID and whether Microsoft Sentinel is enabled on it
+version_added: 1.0.0
+description:
+  - Returns the workspace ID (C(customer_id)) of a Log Analytics workspace, which is the external
+    ID the IAM role for Sentinel's AWS connector must require (see M(sentinel.aws.connector_role)),
+    with its location, resource ID, and whether Microsoft Sentinel is enabled on it
+    (C(Microsoft.SecurityInsights/onboardingStates/default) exists).
+  - Makes two reads (the workspace and its onboarding state) and never writes.
+author:
+  - sentinel.aws contributors
+options:
+  workspace_name:
+    description:
+      - Name of the workspace. Requires O(resource_group). Mutually exclusive with O(workspace_resource_id).
+    type: str
+    aliases: [workspace]
+  resource_group:
+    description:
+      - Resource group of the workspace named by O(workspace_name).
+    type: str
+  workspace_resource_id:
+    description:
+      - Full Azure resource ID of the workspace,
+        C(/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>).
+      - Its subscription overrides O(subscription_id).
+    type: str
+extends_documentation_fragment:
+  - sentinel.aws.azure
+attributes:
+  check_mode:
+    support: full
+    details: Reads only; runs the same in check mode.
+seealso:
+  - module: sentinel.aws.data_connector
+"""
+
+EXAMPLES = r"""
+# Credentials and cloud from the environment (AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET,
+# AZURE_TENANT, AZURE_CLOUD_ENVIRONMENT).
+- name: Find the workspace ID, the external ID of Sentinel's IAM role
+  sentinel.aws.workspace_info:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+  register: sentinel_workspace
+
+- name: Stop when Sentinel is not enabled on the workspace
+  ansible.builtin.assert:
+    that: sentinel_workspace.workspace.sentinel_enabled
+    fail_msg: Enable Microsoft Sentinel on {{ sentinel_workspace.workspace.name }} first
+
+- name: The same workspace, by resource ID
+  sentinel.aws.workspace_info:
+    workspace_resource_id: "{{ sentinel_workspace.workspace.id }}"
+"""
+
+RETURN = r"""
+workspace:
+  description: The workspace.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: Workspace name.
+      type: str
+      sample: law-sentinel
+    resource_group:
+      description: Its resource group.
+      type: str
+      sample: rg-sentinel
+    subscription_id:
+      description: Its subscription.
+      type: str
+      sample: 0b1f6471-0000-4000-8000-00000000501b
+    id:
+      description: Its Azure resource ID.
+      type: str
+      sample: /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel
+    location:
+      description: Its Azure region.
+      type: str
+      sample: westeurope
+    customer_id:
+      description: The workspace ID (a GUID), the external ID of the IAM role Sentinel assumes.
+      type: str
+      sample: 6f5e4d3c-0000-4000-8000-0000000051a1
+    sentinel_enabled:
+      description: Whether Microsoft Sentinel is enabled on the workspace.
+      type: bool
+      sample: true
+status_code:
+  description: HTTP status of the failed Azure call.
+  returned: on Azure errors
+  type: int
+  sample: 404
+error_code:
+  description: ARM error code of the failed Azure call.
+  returned: on Azure errors, when Azure gives one
+  type: str
+  sample: ResourceNotFound
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
+    azure_argument_spec,
+    azure_errors,
+    fail_azure,
+    open_workspace,
+    require_azure,
+)
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import InvalidInput, workspace_reference
+
+
+def run(module):
+    try:
+        reference = workspace_reference(module.params)
+    except InvalidInput as exc:
+        module.fail_json(msg=str(exc))
+    workspace = open_workspace(module, reference)
+    try:
+        details = workspace.get()
+        details["sentinel_enabled"] = workspace.sentinel_enabled()
+    except azure_errors() as exc:
+        fail_azure(module, exc, "read workspace", reference)
+    module.exit_json(changed=False, workspace=details)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=azure_argument_spec(
+            dict(
+                workspace_name=dict(type="str", aliases=["workspace"]),
+                resource_group=dict(type="str"),
+                workspace_resource_id=dict(type="str"),
+            )
+        ),
+        mutually_exclusive=[("workspace_resource_id", "workspace_name"), ("workspace_resource_id", "resource_group")],
+        required_one_of=[("workspace_resource_id", "workspace_name")],
+        required_together=[("workspace_name", "resource_group")],
+        supports_check_mode=True,
+    )
+    require_azure(module)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Sandbox state made outside the modules under test: a Sentinel-trusted role, a portal-made connector."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+from azure.identity import ClientSecretCredential
+
+ROLE_NAME = "MicrosoftSentinelRole"
+ROLE_ARN = f"arn:aws:iam::123456789012:role/{ROLE_NAME}"
+SENTINEL_ACCOUNT = "197857026523"
+
+
+def make_role(sandbox, name=ROLE_NAME, external_id=None):
+    """The role as connector_role makes it: trusted by Sentinel's account with the workspace ID."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{SENTINEL_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id or sandbox.workspace["customer_id"]}},
+            }
+        ],
+    }
+    return sandbox.aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(policy))["Role"][
+        "Arn"
+    ]
+
+
+def cloudtrail_body(role_arn, state="Enabled"):
+    return {
+        "kind": "AmazonWebServicesCloudTrail",
+        "properties": {"awsRoleArn": role_arn, "dataTypes": {"logs": {"state": state}}},
+    }
+
+
+_PORTAL: dict = {}
+
+
+def portal_put(sandbox, connector_id, body, workspace=None):
+    """A connector made outside Ansible (as the portal does): a raw ARM PUT with a real token."""
+    seed = sandbox.seed
+    if _PORTAL.get("url") != sandbox.azure_url:  # one sign-in per sandbox, like a browser session
+        _PORTAL["url"] = sandbox.azure_url
+        _PORTAL["credential"] = ClientSecretCredential(
+            seed["tenant_id"],
+            seed["client_id"],
+            seed["client_secret"],
+            authority=sandbox.azure_url,
+            disable_instance_discovery=True,
+            connection_verify=str(sandbox.ca_path),
+        )
+    token = _PORTAL["credential"].get_token(f"{sandbox.azure_url}/.default").token
+    url = (
+        f"{sandbox.azure_url}/subscriptions/{seed['subscription_id']}/resourceGroups/{seed['resource_group']}"
+        f"/providers/Microsoft.OperationalInsights/workspaces/{workspace or sandbox.workspace['name']}"
+        f"/providers/Microsoft.SecurityInsights/dataConnectors/{connector_id}?api-version=2021-10-01"
+    )
+    response = requests.put(
+        url, json=body, headers={"Authorization": f"Bearer {token}"}, verify=str(sandbox.ca_path), timeout=30
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()

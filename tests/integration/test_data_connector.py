@@ -1,0 +1,235 @@
+"""sentinel.aws.data_connector against the sandbox: each behaviour checked on the emulator's state."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from helpers.ansible_run import run_module
+from helpers.sandbox_state import ROLE_ARN, ROLE_NAME, cloudtrail_body, make_role, portal_put
+
+def args(sandbox, **extra):
+    base = dict(
+        workspace_name=sandbox.workspace["name"], resource_group=sandbox.seed["resource_group"], aws_role_arn=ROLE_ARN
+    )
+    base.update(extra)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def arm_reads(sandbox):
+    return [
+        r for r in sandbox.azure.requests if r["method"] == "GET" and r["path"].lower().startswith("/subscriptions/")
+    ]
+
+
+def connector_puts(sandbox):
+    return [r for r in sandbox.azure.write_requests() if r["method"] == "PUT" and "dataconnectors" in r["path"].lower()]
+
+
+@pytest.fixture
+def sb(clean_sandbox):
+    make_role(clean_sandbox)
+    return clean_sandbox
+
+
+def test_create_then_rerun_makes_no_write_and_one_read(sb):
+    created = run_module("data_connector", args(sb), env=sb.env)
+    assert created.changed and not created.failed, created.result
+    stored = sb.azure.connectors()
+    assert len(stored) == 1
+    assert stored[0]["kind"] == "AmazonWebServicesCloudTrail"
+    assert stored[0]["properties"] == {"awsRoleArn": ROLE_ARN, "dataTypes": {"logs": {"state": "Enabled"}}}
+    assert created.result["connector"]["name"] == stored[0]["name"]
+    assert created.result["connector"]["etag"] == stored[0]["etag"]
+    assert uuid.UUID(stored[0]["name"]).version == 5  # derived from the role ARN
+
+    before = len(sb.azure.requests)
+    rerun = run_module("data_connector", args(sb), env=sb.env)
+    assert not rerun.changed and not rerun.failed, rerun.result
+    new_requests = sb.azure.requests[before:]
+    arm = [r for r in new_requests if r["path"].lower().startswith("/subscriptions/")]
+    assert [r["method"] for r in arm] == ["GET"], arm  # the connector list only
+    assert rerun.result["connector"] == created.result["connector"]
+
+
+def test_update_logs_disabled_uses_current_etag(sb):
+    run_module("data_connector", args(sb), env=sb.env)
+    etag_before = sb.azure.connectors()[0]["etag"]
+    updated = run_module("data_connector", args(sb, logs_enabled=False), env=sb.env, diff=True)
+    assert updated.changed and not updated.failed, updated.result
+    stored = sb.azure.connectors()
+    assert len(stored) == 1 and stored[0]["properties"]["dataTypes"]["logs"]["state"] == "Disabled"
+    assert stored[0]["etag"] != etag_before
+    assert updated.result["connector"]["logs_enabled"] is False
+    assert updated.result["diff"]["before"]["logs_enabled"] is True
+    assert updated.result["diff"]["after"]["logs_enabled"] is False
+
+
+def test_adopts_hand_made_connector(sb):
+    # Made "in the portal": a random ID, logs disabled.
+    handmade = str(uuid.uuid4())
+    portal_put(sb, handmade, cloudtrail_body(ROLE_ARN, "Disabled"))
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    stored = sb.azure.connectors()
+    assert [c["name"] for c in stored] == [handmade]  # updated in place, no duplicate
+    assert stored[0]["properties"]["dataTypes"]["logs"]["state"] == "Enabled"
+    assert result.result["connector"]["name"] == handmade
+
+
+def test_check_mode_writes_nothing_and_diff_shows_the_connector(sb):
+    result = run_module("data_connector", args(sb), env=sb.env, check=True, diff=True)
+    assert result.changed and not result.failed, result.result
+    assert sb.azure.write_requests() == [] and sb.azure.connectors() == []
+    assert result.result["diff"]["before"] == {}
+    assert result.result["diff"]["after"]["aws_role_arn"] == ROLE_ARN
+    assert result.result["diff"]["after"]["logs_enabled"] is True
+
+
+def test_absent_by_role_then_absent_again(sb):
+    run_module("data_connector", args(sb), env=sb.env)
+    assert len(sb.azure.connectors()) == 1
+    checked = run_module("data_connector", args(sb, state="absent"), env=sb.env, check=True)
+    assert checked.changed and len(sb.azure.connectors()) == 1
+    removed = run_module("data_connector", args(sb, state="absent"), env=sb.env, diff=True)
+    assert removed.changed and not removed.failed, removed.result
+    assert sb.azure.connectors() == []
+    assert removed.result["diff"]["after"] == {} and removed.result["diff"]["before"]["aws_role_arn"] == ROLE_ARN
+    again = run_module("data_connector", args(sb, state="absent"), env=sb.env)
+    assert not again.changed and not again.failed, again.result
+    assert not [r for r in sb.azure.write_requests() if r["method"] == "DELETE"][1:]
+
+
+def test_absent_by_connector_id(sb):
+    connector_id = "0d7a1c52-3b9e-4f10-9c1d-2e4f6a8b0c11"
+    run_module("data_connector", args(sb, connector_id=connector_id), env=sb.env)
+    assert [c["name"] for c in sb.azure.connectors()] == [connector_id]
+    removed = run_module(
+        "data_connector", args(sb, aws_role_arn=None, connector_id=connector_id, state="absent"), env=sb.env
+    )
+    assert removed.changed and sb.azure.connectors() == []
+
+
+def test_role_not_yet_assumable_is_retried(sb):
+    sb.azure.not_assumable(2)
+    started = time.monotonic()
+    result = run_module("data_connector", args(sb, wait_timeout=30), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    assert len(connector_puts(sb)) == 3
+    assert [p["status"] for p in connector_puts(sb)] == [400, 400, 201]
+    assert time.monotonic() - started >= 6  # backoff 2 s then 4 s
+    assert len(sb.azure.connectors()) == 1
+
+
+def test_role_not_assumable_past_wait_timeout_fails_clearly(sb):
+    sb.azure.not_assumable(100)
+    result = run_module("data_connector", args(sb, wait_timeout=3), env=sb.env)
+    assert result.failed
+    assert "could not assume role %s" % ROLE_ARN in result.msg
+    assert "trust policy" in result.msg and "sts:ExternalId" in result.msg and "wait_timeout" in result.msg
+    assert result.result["status_code"] == 400
+    assert 2 <= len(connector_puts(sb)) <= 3 and sb.azure.connectors() == []
+
+
+def test_other_4xx_not_retried(sb):
+    sb.azure.add_fault(
+        method="PUT",
+        path_contains="dataConnectors",
+        status=400,
+        code="BadRequest",
+        message="Failed to parse input.",
+        times=5,
+    )
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.failed and "Failed to parse input" in result.msg
+    assert len(connector_puts(sb)) == 1
+
+
+def test_throttling_is_retried_honouring_retry_after(sb):
+    sb.azure.add_fault(method="PUT", path_contains="dataConnectors", status=429, headers={"Retry-After": "2"})
+    started = time.monotonic()
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    assert [p["status"] for p in connector_puts(sb)] == [429, 201]
+    assert time.monotonic() - started >= 2
+    assert len(sb.azure.connectors()) == 1
+
+
+def test_server_error_on_list_is_retried(sb):
+    sb.azure.add_fault(method="GET", path_contains="dataConnectors", status=503, times=1)
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    assert [r["status"] for r in arm_reads(sb)][:2] == [503, 200]
+
+
+def test_workspace_without_sentinel(sb):
+    plain = dict(workspace_name="law-plain")
+    refused = run_module("data_connector", args(sb, **plain), env=sb.env)
+    assert refused.failed and "not enabled on workspace law-plain" in refused.msg
+    assert sb.azure.write_requests() == []
+    # ensure_sentinel onboards it; the role must trust this workspace's ID.
+    sb.aws.client("iam").delete_role(RoleName=ROLE_NAME)
+    customer_id = next(w["customer_id"] for w in sb.seed["workspaces"] if w["name"] == "law-plain")
+    make_role(sb, external_id=customer_id)
+    onboarded = run_module("data_connector", args(sb, ensure_sentinel=True, **plain), env=sb.env)
+    assert onboarded.changed and not onboarded.failed, onboarded.result
+    assert [r["path"].rsplit("/", 2)[-2:] for r in sb.azure.write_requests()][0] == ["onboardingStates", "default"]
+    assert len(sb.azure.connectors("law-plain")) == 1
+
+
+def test_missing_and_forbidden_workspaces(sb):
+    missing = run_module("data_connector", args(sb, workspace_name="law-missing"), env=sb.env)
+    assert missing.failed and "workspace law-missing not found in resource group rg-sentinel" in missing.msg
+    assert missing.result["status_code"] == 404
+    forbidden = run_module("data_connector", args(sb, workspace_name="law-forbidden"), env=sb.env)
+    assert forbidden.failed and "not authorized" in forbidden.msg and "law-forbidden" in forbidden.msg
+    assert forbidden.result["status_code"] == 403 and forbidden.result["error_code"] == "AuthorizationFailed"
+    assert sb.azure.write_requests() == []
+
+
+def test_wrong_secret_is_a_clear_auth_error_without_the_secret(sb):
+    wrong = "wrong-secret-0123456789"
+    result = run_module("data_connector", args(sb, secret=wrong), env=sb.env, verbosity=3)
+    assert result.failed and result.msg.startswith("authentication failed")
+    assert wrong not in result.output and wrong not in json.dumps(result.result)
+    assert sb.azure.write_requests() == []
+
+
+def test_connector_id_conflicting_with_existing_connector_fails_before_write(sb):
+    run_module("data_connector", args(sb), env=sb.env)
+    writes = len(sb.azure.write_requests())
+    result = run_module("data_connector", args(sb, connector_id=str(uuid.uuid4())), env=sb.env)
+    assert result.failed and "already connects role" in result.msg
+    assert len(sb.azure.write_requests()) == writes and len(sb.azure.connectors()) == 1
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (dict(aws_role_arn="arn:aws:iam::123:role/x"), "aws_role_arn must be an IAM role ARN"),
+        (dict(aws_role_arn="arn:aws-us-gov:iam::123456789012:role/x"), "commercial"),
+        (dict(connector_id="not-a-guid"), "connector_id must be a GUID"),
+        (dict(kind="AmazonWebServicesS3"), "value of kind must be one of"),
+        (dict(workspace_name=None, resource_group=None), "one of the following is required"),
+        (
+            dict(
+                workspace_name=None,
+                resource_group=None,
+                workspace_resource_id="/subscriptions/xyz/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law1",
+            ),
+            "subscription must be a GUID",
+        ),
+        (dict(subscription_id="not-a-subscription"), "subscription_id must be a GUID"),
+        (dict(secret="only-a-secret", client_id=None, tenant=None), "missing: client_id, tenant"),
+    ],
+)
+def test_bad_input_fails_before_any_azure_call(clean_sandbox, extra, fragment):
+    env = dict(clean_sandbox.env)
+    if extra.get("client_id", "") is None:
+        env.pop("AZURE_CLIENT_ID")
+        env.pop("AZURE_TENANT")
+    result = run_module("data_connector", args(clean_sandbox, **extra), env=env)
+    assert result.failed and fragment in result.msg, result.msg
+    assert [r for r in clean_sandbox.azure.requests if r["path"].lower().startswith("/subscriptions/")] == []

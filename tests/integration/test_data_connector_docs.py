@@ -1,0 +1,66 @@
+"""ansible-doc renders the three Azure-side modules, and their EXAMPLES run as written against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers.ansible_run import REPO, ansible_env, run_playbook
+from helpers.sandbox_state import make_role
+
+MODULES = ["workspace_info", "data_connector", "data_connector_info"]
+
+
+def module_doc(name):
+    source = (REPO / "plugins" / "modules" / f"{name}.py").read_text()
+    namespace = {}
+    exec(compile(source.split("from ansible.module_utils")[0], name, "exec"), namespace)  # docs only, no imports
+    return namespace
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_ansible_doc_renders(name):
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-doc"), "--json", f"sentinel.aws.{name}"],
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)[f"sentinel.aws.{name}"]
+    options = doc["doc"]["options"]
+    for option in (
+        "auth_source",
+        "subscription_id",
+        "client_id",
+        "secret",
+        "tenant",
+        "cloud_environment",
+        "cert_validation_mode",
+        "workspace_name",
+        "workspace_resource_id",
+    ):
+        assert option in options, option
+    assert doc["examples"] and doc["return"]
+    assert "Warning" not in proc.stderr and "WARNING" not in proc.stderr, proc.stderr
+
+
+def test_examples_run_as_written(clean_sandbox, tmp_path):
+    make_role(clean_sandbox)  # the role the examples name, trusted with the workspace ID
+    for name in ["workspace_info", "data_connector", "data_connector_info"]:
+        tasks = yaml.safe_load(module_doc(name)["EXAMPLES"])
+        playbook = tmp_path / f"{name}.yml"
+        playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+        run = run_playbook(playbook, env=clean_sandbox.env)
+        assert run.returncode == 0 and run.stat("failed") == 0, run.output
+        assert run.stat("ok") == len(tasks)
+    # data_connector's examples created, paused, then removed the connector.
+    puts = [r for r in clean_sandbox.azure.write_requests() if "dataconnectors" in r["path"].lower()]
+    assert [r["method"] for r in puts] == ["PUT", "PUT", "DELETE"]
+    assert clean_sandbox.azure.connectors() == []

@@ -1,0 +1,325 @@
+"""Pure Sentinel logic: workspace references, connector IDs, payload shape, matching, comparison, backoff."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from ansible_collections.sentinel.aws.plugins.module_utils import sentinel
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    CLOUDTRAIL_KIND,
+    InvalidInput,
+    RetryBudgetSpent,
+)
+
+SUB = "0b1f6471-0000-4000-8000-00000000501b"
+ARN = "arn:aws:iam::123456789012:role/MicrosoftSentinelRole"
+WS_ID = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel"
+)
+
+
+def cloudtrail(name, arn=ARN, logs=True, etag='"e1"'):
+    return dict(id=f"{WS_ID}/x/{name}", name=name, kind=CLOUDTRAIL_KIND, aws_role_arn=arn, logs_enabled=logs, etag=etag)
+
+
+# --- workspace references ---------------------------------------------------------------------
+
+
+def test_workspace_by_name_and_group():
+    ref = sentinel.workspace_reference(dict(workspace_name="law-sentinel", resource_group="rg-sentinel"))
+    assert ref == dict(subscription_id=None, resource_group="rg-sentinel", name="law-sentinel")
+
+
+@pytest.mark.parametrize("provider", ["Microsoft.OperationalInsights", "microsoft.operationalinsights"])
+def test_workspace_resource_id_parsed_case_insensitively(provider):
+    rid = WS_ID.replace("Microsoft.OperationalInsights", provider)
+    assert sentinel.parse_workspace_resource_id(rid) == dict(
+        subscription_id=SUB, resource_group="rg-sentinel", name="law-sentinel"
+    )
+
+
+@pytest.mark.parametrize(
+    "rid, fragment",
+    [
+        ("/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law1", "GUID"),
+        (
+            f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x",
+            "workspace_resource_id",
+        ),
+        (f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/a", "4-63"),
+        ("law-sentinel", "workspace_resource_id"),
+    ],
+)
+def test_bad_workspace_resource_ids(rid, fragment):
+    with pytest.raises(InvalidInput, match=fragment):
+        sentinel.parse_workspace_resource_id(rid)
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({}, "workspace is missing"),
+        ({"workspace_name": "law-sentinel"}, "workspace is missing"),
+        ({"workspace_resource_id": WS_ID, "workspace_name": "law-sentinel"}, "mutually exclusive"),
+        ({"workspace_name": "-bad", "resource_group": "rg"}, "workspace_name"),
+        ({"workspace_name": "law-sentinel", "resource_group": "ends-with-period."}, "resource_group"),
+        ({"workspace_name": "law-sentinel", "resource_group": "x" * 91}, "resource_group"),
+    ],
+)
+def test_bad_workspace_references(params, fragment):
+    with pytest.raises(InvalidInput, match=fragment):
+        sentinel.workspace_reference(params)
+
+
+def test_resource_group_allows_azure_characters():
+    assert sentinel.check_resource_group("rg_(prod).eu-1") == "rg_(prod).eu-1"
+
+
+@pytest.mark.parametrize("value", [None, "", "12345", "0b1f6471-0000-4000-8000-00000000501"])
+def test_bad_subscription_ids(value):
+    with pytest.raises(InvalidInput, match="subscription_id"):
+        sentinel.check_subscription_id(value)
+
+
+# --- role ARN and kind ---------------------------------------------------------------------------
+
+
+def test_role_arn_accepted():
+    assert sentinel.check_connector_role_arn(CLOUDTRAIL_KIND, ARN) == ARN
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x", "role/x"])
+def test_malformed_role_arn(arn):
+    with pytest.raises(InvalidInput, match="aws_role_arn"):
+        sentinel.check_connector_role_arn(CLOUDTRAIL_KIND, arn)
+
+
+@pytest.mark.parametrize("partition", ["aws-us-gov", "aws-cn"])
+def test_cloudtrail_connector_refuses_other_partitions(partition):
+    with pytest.raises(InvalidInput, match="commercial"):
+        sentinel.check_connector_role_arn(CLOUDTRAIL_KIND, f"arn:{partition}:iam::123456789012:role/x")
+
+
+def test_unknown_kind():
+    with pytest.raises(InvalidInput, match="kind must be one of AmazonWebServicesCloudTrail"):
+        sentinel.check_kind("Office365")
+
+
+# --- connector ID derivation -------------------------------------------------------------------------
+
+
+def test_derived_id_is_stable_case_insensitive_and_a_uuid5():
+    first = sentinel.derive_connector_id(CLOUDTRAIL_KIND, ARN)
+    assert first == sentinel.derive_connector_id(CLOUDTRAIL_KIND, ARN.upper().replace("ARN:AWS:IAM", "arn:aws:iam"))
+    assert uuid.UUID(first).version == 5
+    assert first == str(uuid.uuid5(sentinel.CONNECTOR_ID_NAMESPACE, f"{CLOUDTRAIL_KIND}:{ARN.lower()}"))
+    assert first != sentinel.derive_connector_id(CLOUDTRAIL_KIND, ARN + "2")
+
+
+def test_namespace_never_changes():
+    # Changing it would make every existing installation create a duplicate connector.
+    assert sentinel.derive_connector_id(CLOUDTRAIL_KIND, ARN) == "80b6aca1-fcd6-5dce-ad92-010c7f865ecb"
+
+
+# --- SDK data to our shape ----------------------------------------------------------------------------
+
+
+def test_summary_of_cloudtrail_model():
+    data = dict(
+        id="/x",
+        name="n",
+        etag='"e"',
+        kind=CLOUDTRAIL_KIND,
+        aws_role_arn=ARN,
+        data_types=dict(logs=dict(state="Disabled")),
+    )
+    assert sentinel.connector_summary(data) == dict(
+        id="/x", name="n", kind=CLOUDTRAIL_KIND, etag='"e"', aws_role_arn=ARN, logs_enabled=False
+    )
+
+
+def test_summary_restores_kind_the_sdk_lost():
+    data = dict(id="/x", name="n", etag='"e"', kind="DataConnector")
+    assert sentinel.connector_summary(data, raw_kind="AmazonWebServicesS3") == dict(
+        id="/x", name="n", kind="AmazonWebServicesS3", etag='"e"'
+    )
+
+
+def test_payload_from_model_keeps_kind_and_datatypes():
+    # The REST body the SDK model produces: kind present (a dict body loses it in 1.0.0), dataTypes always.
+    from azure.mgmt.securityinsight import models
+
+    body = models.AwsCloudTrailDataConnector(
+        aws_role_arn=ARN,
+        data_types=models.AwsCloudTrailDataConnectorDataTypes(
+            logs=models.AwsCloudTrailDataConnectorDataTypesLogs(state=sentinel.logs_state(False))
+        ),
+    ).serialize()
+    assert body == {
+        "kind": CLOUDTRAIL_KIND,
+        "properties": {"awsRoleArn": ARN, "dataTypes": {"logs": {"state": "Disabled"}}},
+    }
+    assert sentinel.logs_state(True) == "Enabled"
+
+
+# --- finding the connector ----------------------------------------------------------------------------
+
+
+def test_find_adopts_hand_made_connector_by_role():
+    handmade = cloudtrail("a1b2c3d4-0000-4000-8000-000000000001", arn=ARN.replace("Microsoft", "microsoft"))
+    current, target = sentinel.find_connector(
+        [cloudtrail("other", arn=ARN + "X"), handmade], CLOUDTRAIL_KIND, ARN, None
+    )
+    assert current is handmade and target == handmade["name"]
+
+
+def test_find_uses_derived_id_when_nothing_holds_the_role():
+    current, target = sentinel.find_connector([cloudtrail("x", arn=ARN + "X")], CLOUDTRAIL_KIND, ARN, None)
+    assert current is None and target == sentinel.derive_connector_id(CLOUDTRAIL_KIND, ARN)
+
+
+def test_find_given_id_conflicting_with_holder_fails():
+    with pytest.raises(InvalidInput, match="already connects role"):
+        sentinel.find_connector([cloudtrail("holder")], CLOUDTRAIL_KIND, ARN, "a1b2c3d4-0000-4000-8000-000000000009")
+
+
+def test_find_given_id_updates_connector_with_other_role():
+    existing = cloudtrail("A1B2C3D4-0000-4000-8000-000000000009", arn=ARN + "Old")
+    current, target = sentinel.find_connector([existing], CLOUDTRAIL_KIND, ARN, "a1b2c3d4-0000-4000-8000-000000000009")
+    assert current is existing and target == existing["name"]
+
+
+def test_find_given_id_of_another_kind_fails():
+    other = dict(name="a1b2c3d4-0000-4000-8000-000000000009", kind="Office365")
+    with pytest.raises(InvalidInput, match="kind Office365"):
+        sentinel.find_connector([other], CLOUDTRAIL_KIND, ARN, "a1b2c3d4-0000-4000-8000-000000000009")
+
+
+def test_select_for_removal():
+    one, two = cloudtrail("11111111-0000-4000-8000-000000000001"), cloudtrail("22", arn=ARN + "2")
+    assert sentinel.select_for_removal([two, one], CLOUDTRAIL_KIND, ARN, None) is one
+    assert sentinel.select_for_removal([two, one], CLOUDTRAIL_KIND, None, "11111111-0000-4000-8000-000000000001") is one
+    assert sentinel.select_for_removal([two], CLOUDTRAIL_KIND, ARN, None) is None
+    # An ID holding another role than the one given is not removed.
+    assert sentinel.select_for_removal([two], CLOUDTRAIL_KIND, ARN, "22") is None
+
+
+def test_filter_connectors_keeps_aws_kinds():
+    items = [
+        cloudtrail("a"),
+        cloudtrail("b", arn=ARN + "2"),
+        dict(name="c", kind="Office365"),
+        dict(name="d", kind="AmazonWebServicesS3"),
+    ]
+    assert [c["name"] for c in sentinel.filter_connectors(items)] == ["a", "b", "d"]
+    assert [c["name"] for c in sentinel.filter_connectors(items, connector_id="B")] == ["b"]
+    assert [c["name"] for c in sentinel.filter_connectors(items, role_arn=ARN.upper())] == ["a"]
+
+
+# --- comparison and diff ---------------------------------------------------------------------------------
+
+
+def test_comparison():
+    desired = sentinel.desired_connector(CLOUDTRAIL_KIND, ARN, True)
+    assert sentinel.connector_differs(None, desired)
+    assert not sentinel.connector_differs(cloudtrail("a", arn=ARN.lower()), desired)
+    assert sentinel.connector_differs(cloudtrail("a", logs=False), desired)
+    assert sentinel.connector_differs(cloudtrail("a", arn=ARN + "2"), desired)
+
+
+def test_diff_and_planned_connector():
+    before = cloudtrail("a", logs=False)
+    after = sentinel.planned_connector(before, sentinel.desired_connector(CLOUDTRAIL_KIND, ARN, True), "a", WS_ID)
+    assert after["id"] == before["id"] and after["logs_enabled"] is True and after["etag"] == '"e1"'
+    diff = sentinel.connector_diff(before, after)
+    assert diff["before"]["logs_enabled"] is False and diff["after"]["logs_enabled"] is True
+    assert "etag" not in diff["after"]
+    created = sentinel.planned_connector(None, sentinel.desired_connector(CLOUDTRAIL_KIND, ARN, True), "n", WS_ID)
+    assert created["id"] == f"{WS_ID}/providers/Microsoft.SecurityInsights/dataConnectors/n"
+    assert sentinel.connector_diff(None, created)["before"] == {}
+
+
+# --- "role not yet assumable" retry ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, message, expected",
+    [
+        (400, "Invalid AWS role ARN or the role cannot be assumed by Microsoft Sentinel: AccessDenied", True),
+        (400, "Unable to assume role arn:aws:iam::1:role/x", True),
+        (400, "Failed to parse input. Error='Required property 'dataTypes' not found in JSON.'", False),
+        (400, "Data connector validation failed: two connectors with different names and the same kind", False),
+        (403, "the role cannot be assumed", False),
+        (None, None, False),
+    ],
+)
+def test_role_not_assumable_recognised_narrowly(status, message, expected):
+    assert sentinel.is_role_not_assumable(status, message) is expected
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+class NotYet(Exception):
+    pass
+
+
+def test_retry_succeeds_after_backoff():
+    clock, calls = FakeClock(), []
+
+    def operation():
+        calls.append(clock.now)
+        if len(calls) < 4:
+            raise NotYet()
+        return "done"
+
+    result = sentinel.retry_within(operation, lambda e: isinstance(e, NotYet), 60, sleep=clock.sleep, clock=clock)
+    assert result == "done" and clock.sleeps == [2.0, 4.0, 8.0]
+
+
+def test_retry_stops_at_the_budget_with_last_error():
+    clock = FakeClock()
+
+    def operation():
+        raise NotYet("still refused")
+
+    with pytest.raises(RetryBudgetSpent) as spent:
+        sentinel.retry_within(operation, lambda e: isinstance(e, NotYet), 20, sleep=clock.sleep, clock=clock)
+    assert sum(clock.sleeps) == pytest.approx(20) and clock.sleeps == [2.0, 4.0, 8.0, 6.0]
+    assert spent.value.attempts == 5 and str(spent.value.last_error) == "still refused"
+
+
+def test_retry_caps_delay_and_passes_other_errors_through():
+    clock = FakeClock()
+    calls = []
+
+    def operation():
+        calls.append(1)
+        raise NotYet()
+
+    with pytest.raises(RetryBudgetSpent):
+        sentinel.retry_within(operation, lambda e: True, 100, max_delay=15, sleep=clock.sleep, clock=clock)
+    assert max(clock.sleeps) == 15
+    with pytest.raises(KeyError):
+        sentinel.retry_within(lambda: {}["x"], lambda e: isinstance(e, NotYet), 60, sleep=clock.sleep, clock=clock)
+
+
+def test_zero_budget_tries_once():
+    clock = FakeClock()
+    with pytest.raises(RetryBudgetSpent) as spent:
+        sentinel.retry_within(
+            lambda: (_ for _ in ()).throw(NotYet()), lambda e: True, 0, sleep=clock.sleep, clock=clock
+        )
+    assert spent.value.attempts == 1 and clock.sleeps == []
