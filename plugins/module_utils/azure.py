@@ -23,8 +23,9 @@ from typing import Any, Dict, List, Optional
 from ansible.module_utils.basic import env_fallback
 
 try:
-    import azure.core  # noqa: F401  (presence check; the rest is imported lazily)
-    import azure.identity  # noqa: F401
+    # Presence checks only; the SDK modules are imported where they are used.
+    import azure.core  # noqa: F401 pylint: disable=unused-import
+    import azure.identity  # noqa: F401 pylint: disable=unused-import
 
     HAS_AZURE = True
     AZURE_IMPORT_ERROR = None

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: connector_role
 short_description: Manage the IAM role Microsoft Sentinel assumes to read AWS CloudTrail
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Creates, converges or deletes the AWS IAM role that the Microsoft Sentinel
     "Amazon Web Services" (CloudTrail, legacy) data connector assumes.
@@ -26,7 +26,7 @@ description:
     A converged run makes two read calls (C(iam:GetRole), C(iam:ListAttachedRolePolicies)).
   - Pass the role's ARN (RV(role.arn)) to M(sentinel.aws.data_connector).
 author:
-  - sentinel.aws contributors
+  - sentinel.aws maintainers (@sentinel-aws)
 options:
   name:
     description:
@@ -116,13 +116,8 @@ extends_documentation_fragment:
   - amazon.aws.tags
   - amazon.aws.boto3
   - sentinel.aws.aws
-attributes:
-  check_mode:
-    support: full
-    description: Can run in check mode and return changed status prediction without modifying target.
-  diff_mode:
-    support: full
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  - sentinel.aws.attributes
+  - sentinel.aws.attributes.actiongroup_aws
 """
 
 EXAMPLES = r"""

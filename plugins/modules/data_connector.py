@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: data_connector
 short_description: Connect an AWS account to Microsoft Sentinel (Amazon Web Services data connector)
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Creates, updates or removes the Microsoft Sentinel data connector of kind
     C(AmazonWebServicesCloudTrail) that reads an AWS account's CloudTrail events through an IAM
@@ -23,7 +23,7 @@ description:
     specific refusal with exponential backoff for up to O(wait_timeout) seconds.
   - A re-run with nothing to change reads the connector list once and writes nothing.
 author:
-  - sentinel.aws contributors
+  - sentinel.aws maintainers (@sentinel-aws)
 options:
   workspace_name:
     description:
@@ -87,11 +87,8 @@ options:
     choices: [present, absent]
 extends_documentation_fragment:
   - sentinel.aws.azure
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - sentinel.aws.attributes
+  - sentinel.aws.attributes.actiongroup_azure
 notes:
   - Requires write permission on the workspace (for example the Microsoft Sentinel Contributor role).
   - Data can take 20 to 30 minutes to show in the C(AWSCloudTrail) table after the connector is created.
@@ -114,7 +111,8 @@ EXAMPLES = r"""
 
 - name: Pause log ingestion, the workspace given by its resource ID
   sentinel.aws.data_connector:
-    workspace_resource_id: /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel
+    workspace_resource_id: >-
+      /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel
     aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
     logs_enabled: false
 
@@ -130,14 +128,15 @@ RETURN = r"""
 connector:
   description:
     - The connector after the task (with O(state=absent), the connector removed, or empty).
-    - In check mode, the connector as it would be; O(connector.etag) is then the current one or null.
+    - In check mode, the connector as it would be; RV(connector.etag) is then the current one or null.
   returned: always
   type: dict
   contains:
     id:
       description: Azure resource ID of the connector.
       type: str
-      sample: /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/dataConnectors/3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21
+      sample: "/subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel\
+        /providers/Microsoft.SecurityInsights/dataConnectors/3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21"
     name:
       description: The connector ID.
       type: str

@@ -10,14 +10,14 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: data_connector_info
 short_description: List the AWS data connectors of a Microsoft Sentinel workspace
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Lists the Amazon Web Services data connectors of a workspace (kinds
     C(AmazonWebServicesCloudTrail) and C(AmazonWebServicesS3)), or the one with a given ID or role ARN.
   - Makes one read (the workspace's connector list, every page) and never writes.
   - S3 connectors are listed with their ID and kind only (the stable API this module speaks does not describe them).
 author:
-  - sentinel.aws contributors
+  - sentinel.aws maintainers (@sentinel-aws)
 options:
   workspace_name:
     description:
@@ -43,10 +43,8 @@ options:
     type: str
 extends_documentation_fragment:
   - sentinel.aws.azure
-attributes:
-  check_mode:
-    support: full
-    details: Reads only; runs the same in check mode.
+  - sentinel.aws.attributes.info_module
+  - sentinel.aws.attributes.actiongroup_azure
 seealso:
   - module: sentinel.aws.data_connector
 """

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: workspace_info
 short_description: Read a Log Analytics workspace's ID and whether Microsoft Sentinel is enabled on it
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Returns the workspace ID (C(customer_id)) of a Log Analytics workspace, which is the external
     ID the IAM role for Sentinel's AWS connector must require (see M(sentinel.aws.connector_role)),
@@ -18,7 +18,7 @@ description:
     (C(Microsoft.SecurityInsights/onboardingStates/default) exists).
   - Makes two reads (the workspace and its onboarding state) and never writes.
 author:
-  - sentinel.aws contributors
+  - sentinel.aws maintainers (@sentinel-aws)
 options:
   workspace_name:
     description:
@@ -37,10 +37,8 @@ options:
     type: str
 extends_documentation_fragment:
   - sentinel.aws.azure
-attributes:
-  check_mode:
-    support: full
-    details: Reads only; runs the same in check mode.
+  - sentinel.aws.attributes.info_module
+  - sentinel.aws.attributes.actiongroup_azure
 seealso:
   - module: sentinel.aws.data_connector
 """

@@ -454,7 +454,7 @@ def test_bad_input_fails_before_any_call(clean_sandbox: Sandbox, tmp_path):
     """
     sandbox = clean_sandbox
     tasks = []
-    for index, (overrides, _) in enumerate(BAD_INPUT):
+    for index, (overrides, _message) in enumerate(BAD_INPUT):
         args = {k: v for k, v in role_args(**overrides).items() if v is not None}
         tasks.append(
             {

@@ -10,6 +10,7 @@ import pytest
 from helpers.ansible_run import run_module
 from helpers.sandbox_state import ROLE_ARN, ROLE_NAME, cloudtrail_body, make_role, portal_put
 
+
 def args(sandbox, **extra):
     base = dict(
         workspace_name=sandbox.workspace["name"], resource_group=sandbox.seed["resource_group"], aws_role_arn=ROLE_ARN

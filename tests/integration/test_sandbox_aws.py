@@ -65,7 +65,7 @@ def test_throttling_fault_reaches_boto3_then_clears(clean_sandbox):
     iam = clean_sandbox.aws.client("iam")  # retries off
     clean_sandbox.aws.add_fault(action="CreateRole", status=400, code="Throttling", message="Rate exceeded", times=2)
 
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(ClientError) as error:
             iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
         assert error.value.response["Error"]["Code"] == "Throttling"

@@ -103,7 +103,7 @@ def _resolve(node: Any, base: Path) -> Any:
     """Inline the spec's relative ``$ref``s so jsonschema can validate against one definition."""
     if isinstance(node, dict):
         if "$ref" in node:
-            file_part, _, pointer = node["$ref"].partition("#")
+            file_part, _hash, pointer = node["$ref"].partition("#")
             target_file = (base.parent / file_part).resolve() if file_part else base
             target: Any = json.loads(target_file.read_text())
             for part in pointer.strip("/").split("/"):
@@ -412,7 +412,7 @@ def test_not_assumable_switch_simulates_iam_propagation(clean_sandbox):
     client = sentinel(sb)
     role_arn = sentinel_role(sb, "fresh")
     sb.azure.not_assumable(2)
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(HttpResponseError) as error:
             client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn))
         assert error.value.error.message.startswith(

@@ -16,13 +16,13 @@ SCRIPT = Path(__file__).resolve().parents[1] / "sandbox" / "sandbox.py"
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
 
 
 def read_env(path: Path) -> dict[str, str]:
     env = {}
     for line in path.read_text().splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
+        key, _sep, value = line.removeprefix("export ").partition("=")
         env[key] = shlex.split(value)[0]
     return env
 

@@ -91,7 +91,7 @@ class ArmState:
 
     @property
     def resource_groups(self) -> set[str]:
-        return {rg for rg, _ in self.workspaces} | {self.seed["resource_group"].lower()}
+        return {rg for rg, _name in self.workspaces} | {self.seed["resource_group"].lower()}
 
     def connectors(self, workspace: str, resource_group: str | None = None) -> list[dict[str, Any]]:
         rg = (resource_group or self.seed["resource_group"]).lower()
@@ -235,7 +235,7 @@ def list_workspaces(state: ArmState, request: Request) -> Response:
             rg = None
         found = [
             workspace_body(state, ws)
-            for (ws_rg, _), ws in sorted(state.workspaces.items())
+            for (ws_rg, _name), ws in sorted(state.workspaces.items())
             if not ws.forbidden and (rg is None or ws_rg == rg)
         ]
     return Response(200, {"value": found})

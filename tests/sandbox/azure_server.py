@@ -252,7 +252,7 @@ class AzureEmulator:
             raise ArmError(
                 401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", challenge
             )
-        scheme, _, token = header.partition(" ")
+        scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise ArmError(
                 401,
@@ -261,7 +261,7 @@ class AzureEmulator:
                 challenge,
             )
         issued = self.tokens.lookup(token.strip())
-        challenge["WWW-Authenticate"] = challenge["WWW-Authenticate"].split(", error=")[0] + ', error="invalid_token"'
+        challenge["WWW-Authenticate"] = challenge["WWW-Authenticate"].split(", error=", maxsplit=1)[0] + ', error="invalid_token"'
         if issued is None:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.", challenge)
         client_id, expires_at = issued

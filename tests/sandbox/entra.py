@@ -38,7 +38,7 @@ class TokenStore:
     def expire_all(self) -> None:
         """Make every issued token expired (tests of the ExpiredAuthenticationToken path)."""
         with self._lock:
-            self._tokens = {token: (client, 0.0) for token, (client, _) in self._tokens.items()}
+            self._tokens = {token: (client, 0.0) for token, (client, _expiry) in self._tokens.items()}
 
 
 def metadata(request: Request) -> Response:

@@ -130,7 +130,7 @@ def status(state_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("command", choices=["start", "stop", "status", "run"])
     parser.add_argument(
         "--state-dir", default=".sandbox", type=Path, help="where env, ca.pem, pid go (default .sandbox)"

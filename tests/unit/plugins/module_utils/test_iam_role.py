@@ -160,8 +160,8 @@ def test_role_spec_builds_the_trust_policy_and_arns():
 
 
 def test_role_spec_for_absent_needs_no_external_id():
-    s, _ = iam_role.role_spec(params(state="absent", external_id=None), "aws")
-    assert "trust_policy" not in s
+    spec = iam_role.role_spec(params(state="absent", external_id=None), "aws")[0]
+    assert "trust_policy" not in spec
 
 
 @pytest.mark.parametrize(

@@ -316,10 +316,12 @@ def test_retry_caps_delay_and_passes_other_errors_through():
         sentinel.retry_within(lambda: {}["x"], lambda e: isinstance(e, NotYet), 60, sleep=clock.sleep, clock=clock)
 
 
+def never_ready():
+    raise NotYet()
+
+
 def test_zero_budget_tries_once():
     clock = FakeClock()
     with pytest.raises(RetryBudgetSpent) as spent:
-        sentinel.retry_within(
-            lambda: (_ for _ in ()).throw(NotYet()), lambda e: True, 0, sleep=clock.sleep, clock=clock
-        )
+        sentinel.retry_within(never_ready, lambda e: True, 0, sleep=clock.sleep, clock=clock)
     assert spent.value.attempts == 1 and clock.sleeps == []

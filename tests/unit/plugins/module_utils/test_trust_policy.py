@@ -109,7 +109,7 @@ def variants() -> list[tuple[str, dict]]:
     return out
 
 
-@pytest.mark.parametrize("name,doc", variants(), ids=[n for n, _ in variants()])
+@pytest.mark.parametrize("name,doc", variants(), ids=[case[0] for case in variants()])
 def test_same_meaning_compares_equal(name, doc):
     assert policies_equal(doc, desired())
 
@@ -157,7 +157,7 @@ def test_normalised_form_is_hashable():
     "raw",
     [
         lambda d: d,
-        lambda d: json.dumps(d),
+        json.dumps,
         lambda d: quote(json.dumps(d)),
     ],
     ids=["dict", "json", "url-encoded-json"],
