@@ -92,3 +92,24 @@ notes:
   - Each task signs in once (one token request) and reuses the token for its calls.
   - Throttling (HTTP 429) and server errors (5xx) are retried, honouring C(Retry-After), within a bounded time.
 """
+
+    # How the Sentinel modules name their Log Analytics workspace.
+    WORKSPACE = r"""
+options:
+  workspace_name:
+    description:
+      - Name of the Log Analytics workspace Microsoft Sentinel runs on. Requires O(resource_group).
+      - Mutually exclusive with O(workspace_resource_id).
+    type: str
+    aliases: [workspace]
+  resource_group:
+    description:
+      - Resource group of the workspace named by O(workspace_name).
+    type: str
+  workspace_resource_id:
+    description:
+      - Full Azure resource ID of the workspace,
+        C(/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>).
+      - Its subscription overrides O(subscription_id).
+    type: str
+"""

@@ -20,7 +20,7 @@ import re
 import subprocess
 from typing import Any, Dict, List, Optional
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 try:
     # Presence checks only; the SDK modules are imported where they are used.
@@ -249,7 +249,7 @@ def cli_subscription_id() -> str:
         ).stdout
         return json.loads(output)["id"]
     except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
-        raise AzureAuthError("subscription_id not given and 'az account show' failed: %s" % exc)
+        raise AzureAuthError("subscription_id not given and 'az account show' failed: %s" % exc) from exc
 
 
 def build_credential(settings: Dict[str, Any], cloud: Dict[str, str], params: Dict[str, Any]) -> Any:
@@ -493,6 +493,31 @@ def azure_argument_spec(module_spec: Dict[str, Any]) -> Dict[str, Any]:
     spec = dict(AZURE_AUTH_ARGSPEC)
     spec.update(module_spec)
     return spec
+
+
+# The workspace a Sentinel module works on: name + resource group, or the full resource ID
+# (documented once in doc_fragments/azure.py, WORKSPACE).
+WORKSPACE_ARGSPEC = dict(
+    workspace_name=dict(type="str", aliases=["workspace"]),
+    resource_group=dict(type="str"),
+    workspace_resource_id=dict(type="str"),
+)
+
+
+def workspace_module(module_spec: Dict[str, Any], **kwargs: Any) -> AnsibleModule:
+    """The AnsibleModule of a module working on one workspace: its options, the workspace and Azure ones."""
+    spec = dict(WORKSPACE_ARGSPEC)
+    spec.update(module_spec)
+    module = AnsibleModule(
+        argument_spec=azure_argument_spec(spec),
+        mutually_exclusive=[("workspace_resource_id", "workspace_name"), ("workspace_resource_id", "resource_group")],
+        required_one_of=[("workspace_resource_id", "workspace_name")],
+        required_together=[("workspace_name", "resource_group")],
+        supports_check_mode=True,
+        **kwargs,
+    )
+    require_azure(module)
+    return module
 
 
 def require_azure(module: Any) -> None:

@@ -323,6 +323,6 @@ def retry_within(
                 raise
             remaining = deadline - clock()
             if remaining <= 0:
-                raise RetryBudgetSpent(exc, attempts, clock() - started)
+                raise RetryBudgetSpent(exc, attempts, clock() - started) from exc
             sleep(min(delay, remaining))
             delay = min(delay * 2, max_delay)

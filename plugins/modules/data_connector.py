@@ -25,22 +25,6 @@ description:
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 options:
-  workspace_name:
-    description:
-      - Name of the Log Analytics workspace Sentinel runs on. Requires O(resource_group).
-      - Mutually exclusive with O(workspace_resource_id).
-    type: str
-    aliases: [workspace]
-  resource_group:
-    description:
-      - Resource group of the workspace named by O(workspace_name).
-    type: str
-  workspace_resource_id:
-    description:
-      - Full Azure resource ID of the workspace,
-        C(/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>).
-      - Its subscription overrides O(subscription_id).
-    type: str
   kind:
     description:
       - Connector kind. Only the CloudTrail (legacy, API polling) connector is managed today.
@@ -87,6 +71,7 @@ options:
     choices: [present, absent]
 extends_documentation_fragment:
   - sentinel.aws.azure
+  - sentinel.aws.azure.workspace
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_azure
 notes:
@@ -169,16 +154,13 @@ error_code:
   sample: AuthorizationFailed
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
-    azure_argument_spec,
     azure_errors,
     error_details,
     explain_unreadable_connectors,
     fail_azure,
     open_workspace,
-    require_azure,
+    workspace_module,
 )
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     InvalidInput,
@@ -303,31 +285,21 @@ def run(module):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=azure_argument_spec(
-            dict(
-                workspace_name=dict(type="str", aliases=["workspace"]),
-                resource_group=dict(type="str"),
-                workspace_resource_id=dict(type="str"),
-                kind=dict(type="str", default="AmazonWebServicesCloudTrail", choices=["AmazonWebServicesCloudTrail"]),
-                aws_role_arn=dict(type="str"),
-                connector_id=dict(type="str"),
-                logs_enabled=dict(type="bool", default=True),
-                ensure_sentinel=dict(type="bool", default=False),
-                wait_timeout=dict(type="int", default=60),
-                state=dict(type="str", default="present", choices=["present", "absent"]),
-            )
+    module = workspace_module(
+        dict(
+            kind=dict(type="str", default="AmazonWebServicesCloudTrail", choices=["AmazonWebServicesCloudTrail"]),
+            aws_role_arn=dict(type="str"),
+            connector_id=dict(type="str"),
+            logs_enabled=dict(type="bool", default=True),
+            ensure_sentinel=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=60),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
-        mutually_exclusive=[("workspace_resource_id", "workspace_name"), ("workspace_resource_id", "resource_group")],
-        required_one_of=[("workspace_resource_id", "workspace_name")],
-        required_together=[("workspace_name", "resource_group")],
         required_if=[
             ("state", "present", ["aws_role_arn"]),
             ("state", "absent", ["aws_role_arn", "connector_id"], True),
         ],
-        supports_check_mode=True,
     )
-    require_azure(module)
     run(module)
 
 

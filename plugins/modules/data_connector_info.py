@@ -19,20 +19,6 @@ description:
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 options:
-  workspace_name:
-    description:
-      - Name of the workspace. Requires O(resource_group). Mutually exclusive with O(workspace_resource_id).
-    type: str
-    aliases: [workspace]
-  resource_group:
-    description:
-      - Resource group of the workspace named by O(workspace_name).
-    type: str
-  workspace_resource_id:
-    description:
-      - Full Azure resource ID of the workspace,
-        C(/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>).
-    type: str
   connector_id:
     description:
       - Only the connector with this ID (a GUID).
@@ -43,6 +29,7 @@ options:
     type: str
 extends_documentation_fragment:
   - sentinel.aws.azure
+  - sentinel.aws.azure.workspace
   - sentinel.aws.attributes.info_module
   - sentinel.aws.attributes.actiongroup_azure
 seealso:
@@ -107,14 +94,11 @@ error_code:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
-    azure_argument_spec,
     azure_errors,
     explain_unreadable_connectors,
     open_workspace,
-    require_azure,
+    workspace_module,
 )
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     InvalidInput,
@@ -143,22 +127,12 @@ def run(module):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=azure_argument_spec(
-            dict(
-                workspace_name=dict(type="str", aliases=["workspace"]),
-                resource_group=dict(type="str"),
-                workspace_resource_id=dict(type="str"),
-                connector_id=dict(type="str"),
-                aws_role_arn=dict(type="str"),
-            )
-        ),
-        mutually_exclusive=[("workspace_resource_id", "workspace_name"), ("workspace_resource_id", "resource_group")],
-        required_one_of=[("workspace_resource_id", "workspace_name")],
-        required_together=[("workspace_name", "resource_group")],
-        supports_check_mode=True,
+    module = workspace_module(
+        dict(
+            connector_id=dict(type="str"),
+            aws_role_arn=dict(type="str"),
+        )
     )
-    require_azure(module)
     run(module)
 
 
