@@ -1,0 +1,249 @@
+"""The sentinel.aws.cloudtrail role through the real ansible-playbook, against the sandbox.
+
+Every assertion reads the state back from moto or the Azure emulator, or their request logs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sandbox import Sandbox
+
+from helpers.ansible_run import REPO, PlaybookRun, run_playbook
+
+ONBOARD = REPO / "playbooks" / "onboard.yml"
+OFFBOARD = REPO / "playbooks" / "offboard.yml"
+ROLE_NAME = "MicrosoftSentinelRole"
+SENTINEL_PRINCIPAL = "arn:aws:iam::197857026523:root"
+READ_ONLY_POLICY = "arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"
+
+pytestmark = pytest.mark.slow
+
+
+def role_vars(sb: Sandbox, **extra: Any) -> dict[str, Any]:
+    """The variables a user passes with -e for the sandbox's account and workspace."""
+    variables = {
+        "cloudtrail_hosts": "localhost",
+        "cloudtrail_aws_account_id": sb.env["SANDBOX_AWS_ACCOUNT_ID"],
+        "cloudtrail_workspace_name": sb.env["SANDBOX_WORKSPACE_NAME"],
+        "cloudtrail_resource_group": sb.env["SANDBOX_RESOURCE_GROUP"],
+    }
+    variables.update(extra)
+    return variables
+
+
+def play(sb: Sandbox, playbook: Path = ONBOARD, **kwargs: Any) -> PlaybookRun:
+    extra_vars = kwargs.pop("extra_vars", None) or role_vars(sb)
+    return run_playbook(playbook, extra_vars=extra_vars, env=sb.env, **kwargs)
+
+
+def assert_ok(run: PlaybookRun) -> None:
+    assert run.returncode == 0, run.output
+
+
+def trust_statement(sb: Sandbox, account_id: str | None = None, name: str = ROLE_NAME) -> dict[str, Any]:
+    document = sb.aws.client("iam", account_id=account_id).get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    [statement] = document["Statement"]
+    return statement
+
+
+def role_names(sb: Sandbox, account_id: str | None = None) -> list[str]:
+    return [r["RoleName"] for r in sb.aws.client("iam", account_id=account_id).list_roles()["Roles"]]
+
+
+def connector_role_arns(sb: Sandbox) -> list[str]:
+    return [c["properties"]["awsRoleArn"] for c in sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])]
+
+
+def test_onboard_creates_the_role_and_connector_then_a_second_run_changes_nothing(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    run = play(sb)
+    assert_ok(run)
+    assert run.stat("changed") == 2  # the IAM role and the connector, nothing else
+
+    account, workspace_id = sb.env["SANDBOX_AWS_ACCOUNT_ID"], sb.env["SANDBOX_WORKSPACE_ID"]
+    role_arn = f"arn:aws:iam::{account}:role/{ROLE_NAME}"
+    statement = trust_statement(sb)
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Principal"] == {"AWS": SENTINEL_PRINCIPAL}
+    # The external ID was not given: the role looked up the workspace ID (customerId).
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": workspace_id}}
+    attached = sb.aws.client("iam").list_attached_role_policies(RoleName=ROLE_NAME)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [READ_ONLY_POLICY]
+
+    [connector] = sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])
+    assert connector["kind"] == "AmazonWebServicesCloudTrail"
+    assert connector["properties"]["awsRoleArn"] == role_arn
+    assert connector["properties"]["dataTypes"]["logs"]["state"] == "Enabled"
+
+    # The playbook ends by showing where the result is: role ARN, connector ID, workspace ID.
+    assert f"IAM role ARN:   {role_arn}" in run.stdout
+    assert f"Connector ID:   {connector['name']}" in run.stdout
+    assert f"Workspace ID:   {workspace_id}" in run.stdout
+
+    # A second full run: zero changed tasks, and no write reached AWS or Azure.
+    aws_before, azure_before = len(sb.aws.requests), len(sb.azure.requests)
+
+    again = play(sb)
+
+    assert_ok(again)
+    assert again.stat("changed") == 0, again.output
+    aws_writes = [r for r in sb.aws.write_requests() if r in sb.aws.requests[aws_before:]]
+    azure_new = sb.azure.requests[azure_before:]
+    assert aws_writes == []
+    assert [r for r in azure_new if r in sb.azure.write_requests()] == []
+    assert azure_new, "the converged run must still have read the connector from Azure"
+
+
+def task_status(run: PlaybookRun, task: str) -> str:
+    """The status line (ok/changed/skipping/fatal) of the first task whose title contains ``task``."""
+    section = run.stdout.split(task, 1)[1].split("TASK [", 1)[0]
+    return next(
+        line.split(":")[0] for line in section.splitlines() if line.startswith(("ok", "changed", "skipping", "fatal"))
+    )
+
+
+def test_a_given_external_id_is_used_without_looking_up_the_workspace(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    # The right workspace ID, upper-cased as a user might paste it: Sentinel (and the emulator) check
+    # the trust policy's external ID against the workspace ID, so a wrong one could not connect.
+    external_id = sb.env["SANDBOX_WORKSPACE_ID"].upper()
+
+    run = play(sb, extra_vars=role_vars(sb, cloudtrail_external_id=external_id))
+
+    assert_ok(run)
+    assert trust_statement(sb)["Condition"] == {"StringEquals": {"sts:ExternalId": external_id.lower()}}
+    assert task_status(run, "Look up the workspace ID") == "skipping"
+    [connector] = sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])
+    assert connector["properties"]["awsRoleArn"].endswith(f":role/{ROLE_NAME}")
+
+
+def test_offboard_removes_the_connector_then_the_role_and_is_idempotent(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    assert_ok(play(sb))
+    assert connector_role_arns(sb) and ROLE_NAME in role_names(sb)
+    aws_before, azure_before = len(sb.aws.requests), len(sb.azure.requests)
+
+    run = play(sb, OFFBOARD)
+
+    assert_ok(run)
+    assert run.stat("changed") == 2
+    assert connector_role_arns(sb) == []
+    assert ROLE_NAME not in role_names(sb)
+    # Order: the connector's DELETE reached Azure before IAM's DeleteRole reached AWS.
+    [connector_delete] = [r for r in sb.azure.requests[azure_before:] if r["method"] == "DELETE"]
+    [role_delete] = [r for r in sb.aws.requests[aws_before:] if r["action"] == "DeleteRole"]
+    assert connector_delete["time"] < role_delete["time"]
+
+    aws_before, azure_before = len(sb.aws.requests), len(sb.azure.requests)
+    again = play(sb, OFFBOARD)
+    assert_ok(again)
+    assert again.stat("changed") == 0, again.output
+    assert [r for r in sb.aws.write_requests() if r in sb.aws.requests[aws_before:]] == []
+    assert [r for r in sb.azure.requests[azure_before:] if r["method"] == "DELETE"] == []
+
+
+def test_check_mode_reports_changes_and_writes_nothing(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    run = play(sb, check=True)
+    assert_ok(run)
+    assert run.stat("changed") == 2
+    assert sb.aws.write_requests() == []
+    assert sb.azure.write_requests() == []
+    assert ROLE_NAME not in role_names(sb)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "cloudtrail_aws_account_id",
+            "12345678901",
+            "cloudtrail_aws_account_id must be an AWS account ID of exactly 12 digits",
+        ),
+        ("cloudtrail_external_id", "not-a-guid", "cloudtrail_external_id must be a GUID"),
+        ("cloudtrail_connector_id", "1234", "cloudtrail_connector_id must be a GUID"),
+        ("cloudtrail_role_name", "Microsoft Sentinel Role", "cloudtrail_role_name must be an IAM role name"),
+        ("cloudtrail_role_path", "sentinel", "cloudtrail_role_path must be an IAM path"),
+        ("cloudtrail_state", "gone", "cloudtrail_state"),
+        (
+            "cloudtrail_workspace_resource_id",
+            "/subscriptions/x",
+            "either as cloudtrail_workspace_name and cloudtrail_resource_group",
+        ),
+    ],
+)
+def test_a_bad_variable_fails_before_any_cloud_call(
+    clean_sandbox: Sandbox, variable: str, value: str, message: str
+) -> None:
+    sb = clean_sandbox
+    run = play(sb, extra_vars=role_vars(sb, **{variable: value}))
+
+    assert run.returncode != 0
+    assert message in run.output
+    assert sb.aws.requests == []
+    assert sb.azure.requests == []
+
+
+def test_a_missing_account_id_fails_in_argument_validation(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    variables = role_vars(sb)
+    del variables["cloudtrail_aws_account_id"]
+    run = play(sb, extra_vars=variables)
+    assert run.returncode != 0
+    assert "missing required arguments: cloudtrail_aws_account_id" in run.output
+    assert sb.aws.requests == [] and sb.azure.requests == []
+
+
+def test_credentials_of_another_account_change_nothing(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    run = play(sb, extra_vars=role_vars(sb, cloudtrail_aws_account_id="999999999999"))
+    assert run.returncode != 0
+    assert "999999999999" in run.output
+    assert sb.aws.write_requests() == []
+    assert sb.azure.write_requests() == []
+
+
+def test_one_inventory_host_per_account_onboards_each_account(clean_sandbox: Sandbox, tmp_path: Path) -> None:
+    """The documented pattern: hosts are AWS accounts, each with its own credentials, run in parallel."""
+    sb = clean_sandbox
+    accounts = {"aws-prod": "111111111111", "aws-dev": "222222222222"}
+    secret = "per-account-secret-must-not-be-logged"
+    inventory = {
+        "all": {
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "hosts": {
+                host: {
+                    "cloudtrail_aws_account_id": account,
+                    # Sandbox keys AKIASBX<account> select that moto account.
+                    "cloudtrail_aws_connection": {"access_key": f"AKIASBX{account}", "secret_key": secret},
+                    "cloudtrail_role_tags": {"environment": host},
+                }
+                for host, account in accounts.items()
+            },
+        }
+    }
+    (tmp_path / "hosts.yml").write_text(json.dumps(inventory))
+    shared = {k: v for k, v in role_vars(sb).items() if k not in ("cloudtrail_hosts", "cloudtrail_aws_account_id")}
+
+    run = run_playbook(ONBOARD, extra_vars=shared, env=sb.env, inventory=tmp_path / "hosts.yml", verbosity=3)
+
+    assert run.returncode == 0, run.output
+    assert secret not in run.output
+    for host, account in accounts.items():
+        assert run.stat("changed", host) == 2
+        assert (
+            trust_statement(sb, account_id=account)["Condition"]["StringEquals"]["sts:ExternalId"]
+            == sb.env["SANDBOX_WORKSPACE_ID"]
+        )
+        tags = sb.aws.client("iam", account_id=account).list_role_tags(RoleName=ROLE_NAME)["Tags"]
+        assert {"Key": "environment", "Value": host} in tags
+    assert sorted(connector_role_arns(sb)) == sorted(f"arn:aws:iam::{a}:role/{ROLE_NAME}" for a in accounts.values())
+    # The sandbox's default account was not touched.
+    assert ROLE_NAME not in role_names(sb)
