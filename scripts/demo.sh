@@ -27,8 +27,7 @@ trap 'python tests/sandbox/sandbox.py stop --state-dir "$STATE_DIR" >/dev/null' 
 source "$STATE_DIR/env"
 
 onboard() {
-  ansible-playbook sentinel.aws.onboard -i playbooks/examples/sandbox-inventory.yml \
-    -e "@playbooks/examples/sandbox-vars.yml"
+  ansible-playbook sentinel.aws.onboard -e @playbooks/examples/vars/sandbox.yml
 }
 
 log "onboarding AWS account $SANDBOX_AWS_ACCOUNT_ID into workspace $SANDBOX_WORKSPACE_NAME"
@@ -38,4 +37,5 @@ onboard | tee "$STATE_DIR/second-run.log"
 grep -Eq 'changed=0 .*failed=0' "$STATE_DIR/second-run.log"
 
 log "where to see the result"
-python tests/sandbox/sandbox.py show --state-dir "$STATE_DIR"
+# Read back from the clouds with the collection's own info module and amazon.aws's.
+ansible-playbook playbooks/examples/show-sandbox.yml

@@ -6,6 +6,7 @@ These run the real ansible-galaxy / ansible-doc commands against a scratch colle
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -37,13 +38,26 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run(str(BIN / "ansible-galaxy"), "collection", "build", str(REPO), "--output-path", str(scratch / "dist"))
     tarball = scratch / "dist" / f"sentinel-aws-{GALAXY['version']}.tar.gz"
     assert tarball.is_file()
-    run(str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(scratch / "collections"), str(tarball))
+    # Installed as a user would, into a path that holds no other copy (the dev tree's sentinel.aws
+    # would otherwise count as "already installed" and nothing would be installed).
+    run(
+        str(BIN / "ansible-galaxy"),
+        "collection",
+        "install",
+        "--no-deps",
+        "-p",
+        str(scratch / "collections"),
+        str(tarball),
+        env=installed_env(scratch),
+    )
+    assert (scratch / "collections" / "ansible_collections" / "sentinel" / "aws" / "MANIFEST.json").is_file()
     return scratch
 
 
 def installed_env(scratch: Path) -> dict[str, str]:
-    # The installed copy first, amazon.aws (a declared dependency) from the deps tree.
-    deps = Path(ansible_env()["ANSIBLE_COLLECTIONS_PATH"])
+    # The installed copy, and amazon.aws (a declared dependency) from the deps tree, which holds
+    # no sentinel.aws: what runs is what the tarball installed.
+    deps = os.environ.get("DEPS_COLLECTIONS", str(REPO / ".venv" / "deps"))
     return ansible_env({"ANSIBLE_COLLECTIONS_PATH": f"{scratch / 'collections'}:{deps}"})
 
 
