@@ -37,23 +37,19 @@ def cloudtrail_body(role_arn, state="Enabled"):
     }
 
 
-_PORTAL: dict = {}
-
-
 def portal_put(sandbox, connector_id, body, workspace=None):
     """A connector made outside Ansible (as the portal does): a raw ARM PUT with a real token."""
     seed = sandbox.seed
-    if _PORTAL.get("url") != sandbox.azure_url:  # one sign-in per sandbox, like a browser session
-        _PORTAL["url"] = sandbox.azure_url
-        _PORTAL["credential"] = ClientSecretCredential(
-            seed["tenant_id"],
-            seed["client_id"],
-            seed["client_secret"],
-            authority=sandbox.azure_url,
-            disable_instance_discovery=True,
-            connection_verify=str(sandbox.ca_path),
-        )
-    token = _PORTAL["credential"].get_token(f"{sandbox.azure_url}/.default").token
+    # A fresh sign-in each time (two local requests): tests may expire the emulator's tokens.
+    credential = ClientSecretCredential(
+        seed["tenant_id"],
+        seed["client_id"],
+        seed["client_secret"],
+        authority=sandbox.azure_url,
+        disable_instance_discovery=True,
+        connection_verify=str(sandbox.ca_path),
+    )
+    token = credential.get_token(f"{sandbox.azure_url}/.default").token
     url = (
         f"{sandbox.azure_url}/subscriptions/{seed['subscription_id']}/resourceGroups/{seed['resource_group']}"
         f"/providers/Microsoft.OperationalInsights/workspaces/{workspace or sandbox.workspace['name']}"
