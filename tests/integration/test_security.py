@@ -1,0 +1,324 @@
+"""Security, end to end: secrets never shown, the external ID always required, TLS checked, right account.
+
+Every check reads real state: the playbook output of real ``ansible-playbook`` runs, the roles in
+moto, the request logs of the sandbox, the tokens the Azure emulator issued.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import UnsafeTrustPolicy, build_trust_policy
+from sandbox import Sandbox
+from sandbox.core import load_seed
+
+from helpers.ansible_run import REPO, PlaybookRun, run_playbook
+
+ONBOARD = REPO / "playbooks" / "onboard.yml"
+OFFBOARD = REPO / "playbooks" / "offboard.yml"
+ROLE_NAME = "MicrosoftSentinelRole"
+SENTINEL_ACCOUNT = "197857026523"
+OTHER_ACCOUNT = "111111111111"
+
+# "fatal: [host]: FAILED! => {", or "failed: [host] (item=...) => {" for a loop item.
+_FAILED = re.compile(r"^(?:fatal|failed): \[[^\]]+\][^\n{]*=> (?=\{)", re.MULTILINE)
+
+pytestmark = pytest.mark.slow
+
+
+def role_vars(sb: Sandbox, **extra: Any) -> dict[str, Any]:
+    variables = {
+        "cloudtrail_hosts": "localhost",
+        "cloudtrail_aws_account_id": sb.env["SANDBOX_AWS_ACCOUNT_ID"],
+        "cloudtrail_workspace_name": sb.env["SANDBOX_WORKSPACE_NAME"],
+        "cloudtrail_resource_group": sb.env["SANDBOX_RESOURCE_GROUP"],
+    }
+    variables.update(extra)
+    return variables
+
+
+def fatal_messages(run: PlaybookRun) -> list[str]:
+    """The ``msg`` of every failed task (``fatal: [host]: FAILED! => {...}``, one line or indented with -vvv)."""
+    decoder = json.JSONDecoder()
+    messages = []
+    for match in _FAILED.finditer(run.stdout):
+        result, _ = decoder.raw_decode(run.stdout, match.end())
+        messages.append(str(result.get("msg", "")))
+    return messages
+
+
+def role_names(sb: Sandbox, account_id: str | None = None) -> list[str]:
+    return [r["RoleName"] for r in sb.aws.client("iam", account_id=account_id).list_roles()["Roles"]]
+
+
+# --- no secret in output, results or diff, even with -vvv ----------------------------------------------
+
+CANARY = {
+    "azure_secret": "CANARYazureSecret-7d1f0e2b9c4a58e3",
+    "aws_secret_key": "CANARYawsSecretKey/9f8e7d6c5b4a3e2d",
+    "aws_session_token": "CANARYawsSessionToken+1a2b3c4d5e6f70",
+    "wrong_azure_secret": "CANARYwrongAzureSecret-0e9d8c7b6a",
+}
+
+
+@pytest.fixture(scope="module")
+def canary_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox whose Azure app secret and AWS keys are distinctive values to search the output for."""
+    seed = load_seed()
+    seed["client_secret"] = CANARY["azure_secret"]
+    seed["aws"]["secret_access_key"] = CANARY["aws_secret_key"]
+    with Sandbox(tmp_path_factory.mktemp("canary-sandbox"), seed=seed) as sb:
+        yield sb
+
+
+def test_no_secret_or_token_appears_with_vvv_in_output_results_or_diff(canary_sandbox: Sandbox) -> None:
+    sb = canary_sandbox
+    sb.reset()
+    assert sb.env["AZURE_SECRET"] == CANARY["azure_secret"]
+    assert sb.env["AWS_SECRET_ACCESS_KEY"] == CANARY["aws_secret_key"]
+    env = dict(sb.env, AWS_SESSION_TOKEN=CANARY["aws_session_token"])
+    runs: list[PlaybookRun] = []
+
+    # 1. Secrets from the environment (as AWX credentials inject them): create, with --diff.
+    runs.append(run_playbook(ONBOARD, extra_vars=role_vars(sb), env=env, verbosity=3, diff=True))
+    # 2. Secrets in the role's connection dicts (module_defaults), with a change to diff.
+    without_secrets = {
+        k: v for k, v in env.items() if k not in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_SECRET")
+    }
+    connections = {
+        "cloudtrail_aws_connection": {
+            "access_key": sb.env["AWS_ACCESS_KEY_ID"],
+            "secret_key": CANARY["aws_secret_key"],
+            "session_token": CANARY["aws_session_token"],
+        },
+        "cloudtrail_azure_connection": {"secret": CANARY["azure_secret"]},
+    }
+    runs.append(
+        run_playbook(
+            ONBOARD,
+            extra_vars=role_vars(sb, cloudtrail_role_tags={"owner": "soc"}, **connections),
+            env=without_secrets,
+            verbosity=3,
+            diff=True,
+        )
+    )
+    # 3. A failed sign-in with a wrong secret: error paths must not echo it either.
+    wrong = dict(connections, cloudtrail_azure_connection={"secret": CANARY["wrong_azure_secret"]})
+    failed = run_playbook(ONBOARD, extra_vars=role_vars(sb, **wrong), env=without_secrets, verbosity=3, diff=True)
+    runs.append(failed)
+    # 4. Offboarding with the connection dicts.
+    runs.append(run_playbook(OFFBOARD, extra_vars=role_vars(sb, **connections), env=without_secrets, verbosity=3))
+
+    assert [r.returncode for r in runs] == [0, 0, 2, 0], "\n".join(r.output for r in runs)
+    assert any("authentication failed" in m for m in fatal_messages(failed)), failed.output
+    assert runs[1].stat("changed") == 1 and "owner" in runs[1].stdout  # the diff was really shown
+    tokens = list(sb.azure.tokens._tokens)  # every bearer token the emulator issued during these runs
+    assert len(tokens) >= 4
+    canaries = list(CANARY.values()) + tokens
+    for run in runs:
+        for secret in canaries:
+            assert secret not in run.output, f"secret {secret[:12]}... leaked:\n{run.output}"
+    assert sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"]) == []
+    assert role_names(sb) == []
+
+
+# --- the trust policy always requires the external ID ---------------------------------------------------
+
+
+class _ModuleOnMoto:
+    """What RoleApi needs of AnsibleAWSModule: clients, here real boto3 clients on the sandbox's moto."""
+
+    def __init__(self, sb: Sandbox):
+        self.sb = sb
+
+    def client(self, service: str, retry_decorator: Any = None) -> RetryingBotoClientWrapper:
+        return RetryingBotoClientWrapper(self.sb.aws.client(service), retry_decorator)
+
+
+def _spec(trust: dict[str, Any], external_id: str) -> dict[str, Any]:
+    return dict(
+        name=ROLE_NAME,
+        path="/",
+        trust_policy=trust,
+        external_id=external_id,
+        description=None,
+        max_session_duration=None,
+        permissions_boundary=None,
+        tags=None,
+    )
+
+
+WORKSPACE_ID = "6f5e4d3c-0000-4000-8000-0000000051a1"
+ROOT = {"AWS": f"arn:aws:iam::{SENTINEL_ACCOUNT}:root"}
+UNSAFE_TRUST_POLICIES = {
+    "no-condition": {"Effect": "Allow", "Principal": ROOT, "Action": "sts:AssumeRole"},
+    "other-external-id": {
+        "Effect": "Allow",
+        "Principal": ROOT,
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "00000000-0000-4000-8000-000000000000"}},
+    },
+    "string-like-wildcard": {
+        "Effect": "Allow",
+        "Principal": ROOT,
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringLike": {"sts:ExternalId": "*"}},
+    },
+    "two-values": {
+        "Effect": "Allow",
+        "Principal": ROOT,
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": [WORKSPACE_ID, "anything"]}},
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(UNSAFE_TRUST_POLICIES))
+def test_the_iam_layer_refuses_to_write_a_trust_policy_without_the_external_id(
+    clean_sandbox: Sandbox, name: str
+) -> None:
+    sb = clean_sandbox
+    api = iam_role.RoleApi(_ModuleOnMoto(sb))
+    good = build_trust_policy(SENTINEL_ACCOUNT, WORKSPACE_ID)
+    unsafe = {"Version": "2012-10-17", "Statement": [UNSAFE_TRUST_POLICIES[name]]}
+    # Also a good statement plus the unsafe one: one open door is enough.
+    mixed = {"Version": "2012-10-17", "Statement": good["Statement"] + [UNSAFE_TRUST_POLICIES[name]]}
+
+    for document in (unsafe, mixed):
+        with pytest.raises(UnsafeTrustPolicy):
+            api.create_role(_spec(document, WORKSPACE_ID))
+    with pytest.raises(UnsafeTrustPolicy):
+        api.create_role(_spec(good, ""))
+    assert sb.aws.write_requests() == []
+
+    # The control: the same path does write a safe document, and then refuses to replace it.
+    api.create_role(_spec(good, WORKSPACE_ID))
+    assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]
+    for document in (unsafe, mixed):
+        with pytest.raises(UnsafeTrustPolicy):
+            api.update_trust_policy(ROLE_NAME, document, WORKSPACE_ID)
+    assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]
+    stored = sb.aws.client("iam").get_role(RoleName=ROLE_NAME)["Role"]["AssumeRolePolicyDocument"]
+    assert [s["Condition"] for s in stored["Statement"]] == [{"StringEquals": {"sts:ExternalId": WORKSPACE_ID}}]
+
+
+def test_every_trust_policy_the_playbook_leaves_requires_the_workspace_id(clean_sandbox: Sandbox) -> None:
+    """Create, then change the external ID: after each write the role's only statement carries the condition."""
+    sb = clean_sandbox
+    for external_id in (sb.env["SANDBOX_WORKSPACE_ID"], "0a1b2c3d-0000-4000-8000-00000000beef"):
+        run = run_playbook(
+            ONBOARD,
+            extra_vars=role_vars(sb, cloudtrail_external_id=external_id, cloudtrail_wait_timeout=0),
+            env=sb.env,
+        )
+        # The second ID is not the workspace's: Sentinel (the emulator) cannot assume the role, so the
+        # connector step fails; the trust policy must still be exact.
+        document = sb.aws.client("iam").get_role(RoleName=ROLE_NAME)["Role"]["AssumeRolePolicyDocument"]
+        statements = [s for s in document["Statement"] if s["Effect"] == "Allow"]
+        assert statements and all(
+            s["Condition"] == {"StringEquals": {"sts:ExternalId": external_id}} for s in statements
+        ), (document, run.output)
+    assert {"CreateRole", "UpdateAssumeRolePolicy"} <= {r["action"] for r in sb.aws.write_requests()}
+
+
+# --- TLS is verified by default ---------------------------------------------------------------------------
+
+
+def test_without_the_sandbox_ca_the_azure_side_fails_quickly_on_the_certificate(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    env = {k: v for k, v in sb.env.items() if k != "REQUESTS_CA_BUNDLE"}
+
+    started = time.monotonic()
+    run = run_playbook(ONBOARD, extra_vars=role_vars(sb), env=dict(env, REQUESTS_CA_BUNDLE=""))
+    elapsed = time.monotonic() - started
+
+    assert run.returncode != 0
+    [message] = fatal_messages(run)
+    assert "CERTIFICATE_VERIFY_FAILED" in message or "certificate verify failed" in message, message
+    assert elapsed < 30, f"{elapsed:.1f} s to report a certificate error"
+    # Nothing got through: no ARM request was answered, nothing was written anywhere.
+    assert sb.azure.requests == []
+    assert sb.aws.write_requests() == []
+
+
+def test_cert_validation_mode_ignore_is_explicit_warned_and_works(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    env = dict(sb.env, REQUESTS_CA_BUNDLE="")
+    variables = role_vars(sb, cloudtrail_azure_connection={"cert_validation_mode": "ignore"})
+
+    run = run_playbook(ONBOARD, extra_vars=variables, env=env)
+
+    assert run.returncode == 0, run.output
+    assert "not checked" in run.output  # the module warns on every task that skips the check
+    [connector] = sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])
+    assert connector["properties"]["awsRoleArn"].endswith(f":role/{ROLE_NAME}")
+
+
+def test_cert_validation_is_on_by_default_and_turning_it_off_is_documented_as_unsafe() -> None:
+    fragment = (REPO / "plugins" / "doc_fragments" / "azure.py").read_text()
+    options = yaml.safe_load(fragment.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])["options"]
+    option = options["cert_validation_mode"]
+    assert option["default"] == "validate"
+    assert "unsafe" in " ".join(option["description"]).lower()
+
+
+# --- the wrong-account guard is on in the role -------------------------------------------------------------
+
+
+def other_account_credentials(sb: Sandbox) -> dict[str, str]:
+    """Sandbox keys AKIASBX<account> act on that moto account."""
+    return dict(sb.env, AWS_ACCESS_KEY_ID=f"AKIASBX{OTHER_ACCOUNT}")
+
+
+def test_onboarding_with_another_accounts_credentials_writes_nothing(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+
+    run = run_playbook(ONBOARD, extra_vars=role_vars(sb), env=other_account_credentials(sb))
+
+    assert run.returncode != 0
+    [message] = fatal_messages(run)
+    assert OTHER_ACCOUNT in message and sb.env["SANDBOX_AWS_ACCOUNT_ID"] in message, message
+    assert "GetCallerIdentity" in sb.aws.actions("sts")
+    assert sb.aws.write_requests() == [] and sb.azure.write_requests() == []
+    assert role_names(sb, OTHER_ACCOUNT) == [] and role_names(sb) == []
+
+
+def test_a_role_of_the_same_name_in_another_account_is_neither_changed_nor_deleted(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    # The other account has its own role of that name (made by someone else, with another trust).
+    trust = build_trust_policy(SENTINEL_ACCOUNT, "0a1b2c3d-0000-4000-8000-00000000beef")
+    sb.aws.client("iam", account_id=OTHER_ACCOUNT).create_role(
+        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    sb.aws.reset()  # the request log only
+
+    onboard = run_playbook(ONBOARD, extra_vars=role_vars(sb), env=other_account_credentials(sb))
+    offboard = run_playbook(OFFBOARD, extra_vars=role_vars(sb), env=other_account_credentials(sb))
+
+    for run in (onboard, offboard):
+        assert run.returncode != 0, run.output
+        assert any(OTHER_ACCOUNT in m for m in fatal_messages(run)), run.output
+    assert sb.aws.write_requests() == []
+    kept = sb.aws.client("iam", account_id=OTHER_ACCOUNT).get_role(RoleName=ROLE_NAME)["Role"]
+    assert kept["AssumeRolePolicyDocument"] == trust
+
+
+def test_the_role_passes_the_account_id_to_every_connector_role_task() -> None:
+    """The guard is not optional in the role: each connector_role task sets account_id from the required variable."""
+    tasks_dir = REPO / "roles" / "cloudtrail" / "tasks"
+    found = 0
+    for path in sorted(Path(tasks_dir).glob("*.yml")):
+        for task in yaml.safe_load(path.read_text()) or []:
+            module_args = task.get("sentinel.aws.connector_role")
+            if module_args is not None:
+                found += 1
+                assert "cloudtrail_aws_account_id" in str(module_args.get("account_id")), (path.name, task["name"])
+    assert found >= 2  # present and absent
