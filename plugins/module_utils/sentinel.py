@@ -34,11 +34,11 @@ CONNECTOR_ID_NAMESPACE = uuid.UUID("5d3f0a52-7a8e-4c4e-9a55-3c1f0a6e5e10")
 # Azure naming rules (Microsoft Learn, "Naming rules and restrictions for Azure resources"):
 # resource groups 1-90 of letters, digits, _ ( ) - . and not ending in a period;
 # Log Analytics workspaces 4-63 of letters, digits and hyphens, starting and ending alphanumeric.
-RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w.()]{0,89}[-\w()]$")
-WORKSPACE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$")
+RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w.()]{0,89}[-\w()]\Z")
+WORKSPACE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]\Z")
 WORKSPACE_ID_PATTERN = re.compile(
     r"^/subscriptions/(?P<subscription_id>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
-    r"/providers/Microsoft\.OperationalInsights/workspaces/(?P<name>[^/]+)/?$",
+    r"/providers/Microsoft\.OperationalInsights/workspaces/(?P<name>[^/]+)/?\Z",
     re.IGNORECASE,
 )
 
@@ -78,19 +78,19 @@ def check_workspace_name(value: str, option: str = "workspace_name") -> str:
     return value
 
 
-def parse_workspace_resource_id(value: str) -> Dict[str, str]:
+def parse_workspace_resource_id(value: str, option: str = "workspace_resource_id") -> Dict[str, str]:
     """Split /subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>."""
     match = WORKSPACE_ID_PATTERN.match(value.strip()) if isinstance(value, str) else None
     if not match:
         raise InvalidInput(
-            "workspace_resource_id must be /subscriptions/<subscription GUID>/resourceGroups/<group>/providers/"
-            "Microsoft.OperationalInsights/workspaces/<name>, got %r" % (value,)
+            "%s must be /subscriptions/<subscription GUID>/resourceGroups/<group>/providers/"
+            "Microsoft.OperationalInsights/workspaces/<name>, got %r" % (option, value)
         )
     parts = match.groupdict()
     return dict(
-        subscription_id=check_subscription_id(parts["subscription_id"], "workspace_resource_id subscription"),
-        resource_group=check_resource_group(parts["resource_group"], "workspace_resource_id resource group"),
-        name=check_workspace_name(parts["name"], "workspace_resource_id workspace name"),
+        subscription_id=check_subscription_id(parts["subscription_id"], "%s subscription" % option),
+        resource_group=check_resource_group(parts["resource_group"], "%s resource group" % option),
+        name=check_workspace_name(parts["name"], "%s workspace name" % option),
     )
 
 

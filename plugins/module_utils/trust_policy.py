@@ -25,8 +25,8 @@ POLICY_VERSION = "2012-10-17"
 # policy elements: Version"), so a missing Version is not the same policy as ours.
 DEFAULT_POLICY_VERSION = "2008-10-17"
 EXTERNAL_ID_KEY = "sts:ExternalId"
-_ROOT_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):root$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ROOT_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):iam::(?P<account>[0-9]{12}):root\Z")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}\Z")
 
 
 class UnsafeTrustPolicy(ValueError):

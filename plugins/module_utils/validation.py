@@ -13,11 +13,12 @@ __metaclass__ = type
 
 import re
 
-GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+# [0-9], not \d: \d also matches other scripts' digits (fullwidth, Arabic-Indic, ...).
+ACCOUNT_ID_PATTERN = re.compile(r"^[0-9]{12}\Z")
 # arn:<partition>:iam::<account>:role/<optional path/><name>; the name follows IAM's RoleName rule.
 ROLE_ARN_PATTERN = re.compile(
-    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>\d{12}):role/(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,64})$",
+    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>[0-9]{12}):role/(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,64})\Z",
     re.ASCII,  # IAM's \w is [A-Za-z0-9_], not Python's Unicode \w
 )
 
@@ -64,21 +65,21 @@ def parse_role_arn(option, value):
 # STS quotas" in the IAM user guide. Checking them here lets a module fail before any call,
 # instead of half-way through a run with an AWS ValidationError.
 
-ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
 # IAM paths: "/" alone, or "/" + segments each ending in "/"; printable ASCII without spaces.
-IAM_PATH_PATTERN = re.compile(r"^/(?:[\x21-\x7e]+/)*$")
+IAM_PATH_PATTERN = re.compile(r"^/(?:[\x21-\x7e]+/)*\Z")
 IAM_PATH_MAX = 512
 POLICY_ARN_PATTERN = re.compile(
-    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>\d{12}|aws):policy/"
-    r"(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,128})$",
+    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>[0-9]{12}|aws):policy/"
+    r"(?P<path>(?:[\x21-\x7e]+/)*)(?P<name>[\w+=,.@-]{1,128})\Z",
     re.ASCII,
 )
-POLICY_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
+POLICY_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}\Z", re.ASCII)
 MAX_TAGS = 50
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
 # Tag keys and values: Unicode letters, digits, white space and _ . : / = + - @
-TAG_TEXT_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
+TAG_TEXT_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*\Z", re.UNICODE)
 SESSION_DURATION_MIN = 3600
 SESSION_DURATION_MAX = 43200
 DESCRIPTION_MAX = 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
     InvalidInput,
     check_account_id,
@@ -135,3 +136,19 @@ def test_description_length():
     check_description("description", "d" * 1000)
     with pytest.raises(InvalidInput, match=r"^description must be at most 1000 characters"):
         check_description("description", "d" * 1001)
+
+
+@pytest.mark.parametrize(
+    "check, value",
+    [
+        (validation.check_guid, "6f5e4d3c-0000-4000-8000-0000000051a1\n"),
+        (validation.check_account_id, "123456789012\n"),
+        (validation.check_role_name, "MicrosoftSentinelRole\n"),
+        (validation.check_iam_path, "/sentinel/\n"),
+        (validation.parse_role_arn, "arn:aws:iam::123456789012:role/MicrosoftSentinelRole\n"),
+    ],
+)
+def test_a_trailing_newline_is_not_accepted(check, value):
+    # Python's `$` matches before a final newline; the patterns end in \Z so "value\n" is refused.
+    with pytest.raises(validation.InvalidInput):
+        check("option", value)

@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the sentinel.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: cloudtrail_input_errors
+short_description: Check the variables of the sentinel.aws.cloudtrail role with the modules' own rules
+version_added: 0.1.0
+author:
+  - sentinel.aws maintainers (@sentinel-aws)
+description:
+  - Takes a dictionary of the role's C(cloudtrail_*) variables and returns the list of what is wrong
+    with them, each message naming the variable and the rule (an empty list when all is well).
+  - The rules are those the modules apply to their options (account IDs, GUIDs, IAM names, paths,
+    tags, policies, Azure names and resource IDs, the AWS partition), so the role fails before any
+    cloud call on exactly the input a module would refuse later.
+options:
+  _input:
+    description: The role's variables, by name. Variables left out or empty are not checked, except the required C(cloudtrail_aws_account_id).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Stop before any cloud call when a variable is malformed
+  ansible.builtin.assert:
+    that: errors | length == 0
+    fail_msg: "{{ errors | join('; ') }}"
+  vars:
+    errors: "{{ {'cloudtrail_aws_account_id': '12345', 'cloudtrail_role_name': 'MicrosoftSentinelRole'} | sentinel.aws.cloudtrail_input_errors }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One message per malformed variable, naming it; empty when every variable is well-formed.
+  type: list
+  elements: str
+"""
+
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    check_resource_group,
+    check_workspace_name,
+    parse_workspace_resource_id,
+)
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
+    InvalidInput,
+    check_account_id,
+    check_description,
+    check_guid,
+    check_iam_path,
+    check_managed_policy,
+    check_role_name,
+    check_tags,
+)
+
+# The legacy CloudTrail connector reads AWS commercial accounts only (design.md, Microsoft Learn
+# "Connect Microsoft Sentinel to Amazon Web Services"); these region prefixes are the other partitions.
+NON_COMMERCIAL_REGION_PREFIXES = ("us-gov-", "cn-")
+
+
+def _given(value):
+    return value not in (None, "", [], {})
+
+
+def _as_text(value):
+    # An account ID or GUID that YAML read as a number is still checked as the text it prints as.
+    return value if isinstance(value, str) or value is None else str(value)
+
+
+def _single_value_rules(variables):
+    """(variable, check) for every variable that is checked on its own."""
+    # Always checked: required, or defaulted by the role (an empty value is then a mistake).
+    rules = [
+        ("cloudtrail_aws_account_id", lambda name, value: check_account_id(name, _as_text(value))),
+        ("cloudtrail_microsoft_account_id", lambda name, value: check_account_id(name, _as_text(value))),
+        ("cloudtrail_role_name", check_role_name),
+        ("cloudtrail_role_path", check_iam_path),
+    ]
+    optional = [
+        ("cloudtrail_external_id", lambda name, value: check_guid(name, _as_text(value))),
+        ("cloudtrail_connector_id", lambda name, value: check_guid(name, _as_text(value))),
+        ("cloudtrail_subscription_id", lambda name, value: check_guid(name, _as_text(value))),
+        ("cloudtrail_role_description", check_description),
+        ("cloudtrail_role_tags", check_tags),
+        ("cloudtrail_workspace_name", lambda name, value: check_workspace_name(value, name)),
+        ("cloudtrail_resource_group", lambda name, value: check_resource_group(value, name)),
+        ("cloudtrail_workspace_resource_id", lambda name, value: parse_workspace_resource_id(value, name)),
+    ]
+    rules += [(name, check) for name, check in optional if _given(variables.get(name))]
+    return rules
+
+
+def _workspace_errors(variables):
+    by_id = _given(variables.get("cloudtrail_workspace_resource_id"))
+    by_name = _given(variables.get("cloudtrail_workspace_name")) or _given(variables.get("cloudtrail_resource_group"))
+    if by_id == by_name:
+        return [
+            "give the workspace either as cloudtrail_workspace_name and cloudtrail_resource_group, "
+            "or as cloudtrail_workspace_resource_id (not both)"
+        ]
+    if by_name and not all(
+        _given(variables.get(name)) for name in ("cloudtrail_workspace_name", "cloudtrail_resource_group")
+    ):
+        return ["cloudtrail_workspace_name and cloudtrail_resource_group go together: give both"]
+    return []
+
+
+def _policy_errors(variables):
+    policies = variables.get("cloudtrail_managed_policies")
+    if policies is None:
+        return []
+    if not isinstance(policies, list):
+        return ["cloudtrail_managed_policies must be a list of policy names or ARNs, got %r" % (policies,)]
+    errors = []
+    for policy in policies:
+        try:
+            check_managed_policy("cloudtrail_managed_policies", policy)
+        except InvalidInput as exc:
+            errors.append(str(exc))
+    return errors
+
+
+def _wait_timeout_errors(variables):
+    wait_timeout = variables.get("cloudtrail_wait_timeout")
+    if wait_timeout is None:
+        return []
+    if isinstance(wait_timeout, bool) or not isinstance(wait_timeout, int) or wait_timeout < 0:
+        return ["cloudtrail_wait_timeout must be a whole number of seconds, 0 or more, got %r" % (wait_timeout,)]
+    return []
+
+
+def _partition_errors(variables):
+    connection = variables.get("cloudtrail_aws_connection") or {}
+    region = connection.get("region") if isinstance(connection, dict) else None
+    if isinstance(region, str) and region.startswith(NON_COMMERCIAL_REGION_PREFIXES):
+        return [
+            "cloudtrail_aws_connection.region %s is not in AWS commercial: Sentinel's CloudTrail connector "
+            "supports AWS commercial accounts only" % region
+        ]
+    return []
+
+
+def cloudtrail_input_errors(variables):
+    """Every rule broken by the role's variables, as messages naming the variable."""
+    errors = []
+    for name, check in _single_value_rules(variables):
+        try:
+            check(name, variables.get(name))
+        except InvalidInput as exc:
+            errors.append(str(exc))
+    for group in (_workspace_errors, _policy_errors, _wait_timeout_errors, _partition_errors):
+        errors += group(variables)
+    return errors
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"cloudtrail_input_errors": cloudtrail_input_errors}
