@@ -37,12 +37,17 @@ from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import r
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
-# The one retry policy for IAM and STS calls: throttling and 5xx codes (AWSRetry's list), with
-# jittered exponential backoff. Right after CreateRole, IAM may still answer NoSuchEntity for the
-# new role (IAM is eventually consistent, boto/boto3#1466), so calls on a new role also retry that.
-RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, backoff=2.0, max_delay=20)
+# The one retry policy for IAM and STS calls: throttling and 5xx codes with jittered exponential
+# backoff. AWSRetry's list has Throttling but not ThrottlingException, which IAM and STS answer
+# too (botocore's retry data lists both as throttling errors). Right after CreateRole, IAM may
+# still answer NoSuchEntity for the new role (IAM is eventually consistent, boto/boto3#1466), so
+# calls on a new role also retry that.
+RETRIED_ERROR_CODES = ["ThrottlingException"]
+RETRY = AWSRetry.jittered_backoff(
+    retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=RETRIED_ERROR_CODES
+)
 RETRY_NEW_ROLE = AWSRetry.jittered_backoff(
-    retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=["NoSuchEntity"]
+    retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=RETRIED_ERROR_CODES + ["NoSuchEntity"]
 )
 
 COMMERCIAL_PARTITION = "aws"
