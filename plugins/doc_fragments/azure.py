@@ -83,6 +83,12 @@ options:
       - Can be set with the E(AZURE_DISABLE_INSTANCE_DISCOVERY) environment variable.
     type: bool
     default: false
+  read_timeout:
+    description:
+      - Seconds to wait for each answer from Azure. A request that gets no answer in time is retried
+        (up to 3 times, like a dropped connection), then the task fails naming the operation.
+    type: int
+    default: 60
 requirements:
   - python >= 3.8
   - azure-identity

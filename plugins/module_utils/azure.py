@@ -22,6 +22,8 @@ from typing import Any, Dict, List, Optional
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+
 try:
     # Presence checks only; the SDK modules are imported where they are used.
     import azure.core  # noqa: F401 pylint: disable=unused-import
@@ -60,6 +62,7 @@ AZURE_AUTH_ARGSPEC = dict(
     disable_instance_discovery=dict(
         type="bool", default=False, fallback=(env_fallback, ["AZURE_DISABLE_INSTANCE_DISCOVERY"])
     ),
+    read_timeout=dict(type="int", default=60),
 )
 
 # Public endpoints of the clouds azure.azcollection knows by name (same values as azure-cli's
@@ -102,6 +105,9 @@ RETRY_SETTINGS = dict(
     timeout=180,
 )
 CONNECTION_TIMEOUT = 30
+# azure-core waits 300 s for an answer by default; a hung front end would hold a task that long
+# per attempt. A read timeout counts as a read error, retried (retry_read) like a dropped connection.
+DEFAULT_READ_TIMEOUT = 60
 
 
 class AzureAuthError(ValueError):
@@ -171,7 +177,9 @@ def fetch_cloud_metadata(metadata_url: str, verify: bool) -> Dict[str, str]:
     for api_version in METADATA_API_VERSIONS:
         url = "%s%s?api-version=%s" % (metadata_url.rstrip("/"), METADATA_PATH, api_version)
         request = HttpRequest("GET", url, headers={"Accept": "application/json"})
-        response = client.send_request(request, connection_verify=verify, connection_timeout=CONNECTION_TIMEOUT)
+        response = client.send_request(
+            request, connection_verify=verify, connection_timeout=CONNECTION_TIMEOUT, read_timeout=DEFAULT_READ_TIMEOUT
+        )
         if response.status_code == 200:
             return parse_cloud_metadata(json.loads(response.text()), metadata_url)
         last_status = response.status_code
@@ -284,6 +292,7 @@ def client_kwargs(session: "AzureSession") -> Dict[str, Any]:
         credential_scopes=[session.cloud["scope"]],
         connection_verify=session.verify,
         connection_timeout=CONNECTION_TIMEOUT,
+        read_timeout=session.params.get("read_timeout") or DEFAULT_READ_TIMEOUT,
         user_agent="sentinel.aws-ansible",
     )
     kwargs.update(RETRY_SETTINGS)
@@ -296,6 +305,9 @@ class AzureSession:
     def __init__(self, params: Dict[str, Any], subscription_id: Optional[str] = None):
         """subscription_id, when given (from a workspace resource ID), wins over the auth options."""
         self.params = params
+        read_timeout = params.get("read_timeout")
+        if read_timeout is not None and read_timeout < 1:
+            raise InvalidInput("read_timeout must be 1 second or more, got %d" % read_timeout)
         self.verify = connection_verify(params)
         self.settings = auth_settings(params)
         self.subscription_id = subscription_id or self.settings.get("subscription_id")

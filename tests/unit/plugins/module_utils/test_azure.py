@@ -182,3 +182,11 @@ def test_unreachable_and_other_errors():
     assert az.translate_error(ServiceRequestError("refused"), "x", "w")["msg"].startswith("could not reach Azure")
     result = az.translate_error(http_error(409, "Conflict", "etag"), "write the data connector", "w", "rg")
     assert result["msg"] == "failed to write the data connector on workspace w in resource group rg: etag"
+
+
+def test_read_timeout_below_one_second_fails_before_any_call():
+    from ansible_collections.sentinel.aws.plugins.module_utils.azure import AzureSession
+    from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+
+    with pytest.raises(InvalidInput, match="read_timeout"):
+        AzureSession({"read_timeout": 0, "cloud_environment": "https://127.0.0.1:9"})
