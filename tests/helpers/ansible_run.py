@@ -18,6 +18,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 _RECAP = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<stats>(?:\w+=\d+\s*)+)$", re.MULTILINE)
+# "fatal: [host]: FAILED! => {...}" (one line, or indented JSON with -vvv)
+_FAILED = re.compile(r"^(?:fatal|failed): \[[^\]]+\][^\n{]*=> (?=\{)", re.MULTILINE)
 
 
 @dataclass
@@ -33,6 +35,19 @@ class PlaybookRun:
 
     def stat(self, name: str, host: str = "localhost") -> int:
         return self.recap.get(host, {}).get(name, 0)
+
+    def failed_results(self) -> list[dict[str, Any]]:
+        """The result of every failed task, as printed by the default callback."""
+        decoder = json.JSONDecoder()
+        return [decoder.raw_decode(self.stdout, match.end())[0] for match in _FAILED.finditer(self.stdout)]
+
+    def failure_messages(self) -> list[str]:
+        """The ``msg`` of every failed task, and argument-spec errors of the role's validation."""
+        messages = []
+        for result in self.failed_results():
+            messages.append(str(result.get("msg", "")))
+            messages.extend(str(error) for error in result.get("argument_errors", []))
+        return messages
 
 
 @dataclass

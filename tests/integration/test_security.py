@@ -7,7 +7,6 @@ moto, the request logs of the sandbox, the tokens the Azure emulator issued.
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -29,7 +28,6 @@ SENTINEL_ACCOUNT = "197857026523"
 OTHER_ACCOUNT = "111111111111"
 
 # "fatal: [host]: FAILED! => {", or "failed: [host] (item=...) => {" for a loop item.
-_FAILED = re.compile(r"^(?:fatal|failed): \[[^\]]+\][^\n{]*=> (?=\{)", re.MULTILINE)
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +41,6 @@ def role_vars(sb: Sandbox, **extra: Any) -> dict[str, Any]:
     }
     variables.update(extra)
     return variables
-
-
-def fatal_messages(run: PlaybookRun) -> list[str]:
-    """The ``msg`` of every failed task (``fatal: [host]: FAILED! => {...}``, one line or indented with -vvv)."""
-    decoder = json.JSONDecoder()
-    messages = []
-    for match in _FAILED.finditer(run.stdout):
-        result, _ = decoder.raw_decode(run.stdout, match.end())
-        messages.append(str(result.get("msg", "")))
-    return messages
 
 
 def role_names(sb: Sandbox, account_id: str | None = None) -> list[str]:
@@ -111,16 +99,16 @@ def test_no_secret_or_token_appears_with_vvv_in_output_results_or_diff(canary_sa
         )
     )
     # 3. A failed sign-in with a wrong secret: error paths must not echo it either.
-    wrong = dict(connections, cloudtrail_azure_connection={"secret": CANARY["wrong_azure_secret"]})
+    wrong = {**connections, "cloudtrail_azure_connection": {"secret": CANARY["wrong_azure_secret"]}}
     failed = run_playbook(ONBOARD, extra_vars=role_vars(sb, **wrong), env=without_secrets, verbosity=3, diff=True)
     runs.append(failed)
     # 4. Offboarding with the connection dicts.
     runs.append(run_playbook(OFFBOARD, extra_vars=role_vars(sb, **connections), env=without_secrets, verbosity=3))
 
     assert [r.returncode for r in runs] == [0, 0, 2, 0], "\n".join(r.output for r in runs)
-    assert any("authentication failed" in m for m in fatal_messages(failed)), failed.output
+    assert any("authentication failed" in m for m in failed.failure_messages()), failed.output
     assert runs[1].stat("changed") == 1 and "owner" in runs[1].stdout  # the diff was really shown
-    tokens = list(sb.azure.tokens._tokens)  # every bearer token the emulator issued during these runs
+    tokens = sb.azure.tokens.issued()  # every bearer token the emulator issued during these runs
     assert len(tokens) >= 4
     canaries = list(CANARY.values()) + tokens
     for run in runs:
@@ -241,7 +229,7 @@ def test_without_the_sandbox_ca_the_azure_side_fails_quickly_on_the_certificate(
     elapsed = time.monotonic() - started
 
     assert run.returncode != 0
-    [message] = fatal_messages(run)
+    [message] = run.failure_messages()
     assert "CERTIFICATE_VERIFY_FAILED" in message or "certificate verify failed" in message, message
     assert elapsed < 30, f"{elapsed:.1f} s to report a certificate error"
     # Nothing got through: no ARM request was answered, nothing was written anywhere.
@@ -284,7 +272,7 @@ def test_onboarding_with_another_accounts_credentials_writes_nothing(clean_sandb
     run = run_playbook(ONBOARD, extra_vars=role_vars(sb), env=other_account_credentials(sb))
 
     assert run.returncode != 0
-    [message] = fatal_messages(run)
+    [message] = run.failure_messages()
     assert OTHER_ACCOUNT in message and sb.env["SANDBOX_AWS_ACCOUNT_ID"] in message, message
     assert "GetCallerIdentity" in sb.aws.actions("sts")
     assert sb.aws.write_requests() == [] and sb.azure.write_requests() == []
@@ -305,7 +293,7 @@ def test_a_role_of_the_same_name_in_another_account_is_neither_changed_nor_delet
 
     for run in (onboard, offboard):
         assert run.returncode != 0, run.output
-        assert any(OTHER_ACCOUNT in m for m in fatal_messages(run)), run.output
+        assert any(OTHER_ACCOUNT in m for m in run.failure_messages()), run.output
     assert sb.aws.write_requests() == []
     kept = sb.aws.client("iam", account_id=OTHER_ACCOUNT).get_role(RoleName=ROLE_NAME)["Role"]
     assert kept["AssumeRolePolicyDocument"] == trust

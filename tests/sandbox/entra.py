@@ -35,6 +35,11 @@ class TokenStore:
         with self._lock:
             return self._tokens.get(token)
 
+    def issued(self) -> list[str]:
+        """Every bearer token handed out so far (tests grep logs for them)."""
+        with self._lock:
+            return list(self._tokens)
+
     def expire_all(self) -> None:
         """Make every issued token expired (tests of the ExpiredAuthenticationToken path)."""
         with self._lock:
