@@ -179,7 +179,7 @@ def test_comparison_rows_pair_sides_and_order_phases() -> None:
 
 def test_targets_pass_and_miss() -> None:
     good = m.check_targets([scenario("ours", "converged", 10.0), scenario("alternative", "converged", 40.0)])
-    assert all(c["passed"] for c in good) and len(good) == 5
+    assert all(c["passed"] for c in good) and len(good) == 6
     bad = m.check_targets(
         [
             scenario("ours", "converged", 30.0, aws_write=1, azure_read=3, changed=1),
@@ -206,3 +206,10 @@ def test_variants_get_their_own_column() -> None:
     wall = next(r for r in rows if r["metric"] == "wall s")
     assert wall["variants"] == {"ours_modules": 5.0}
     assert "ours_modules" in m.format_table(rows).splitlines()[0]
+
+
+def test_a_failed_run_misses_its_targets() -> None:
+    failed = scenario("ours", "converged", 1.0, aws_read=0, azure_read=0)
+    failed.update(returncode=2, state={"ok": False})
+    checks = m.check_targets([failed, scenario("alternative", "converged", 40.0)])
+    assert [c["target"] for c in checks if not c["passed"]] == ["run succeeded == 1"]

@@ -1,0 +1,515 @@
+"""Onboarding benchmark: sentinel.aws.cloudtrail against amazon.aws.iam_role + uri, on the sandbox.
+
+    bash benchmarks/run.sh                       # N = 1, 10, 50, default forks, both sides, + profile
+    python benchmarks/onboarding.py --accounts 1,10 --forks 5,10 --no-profile
+
+For each N and forks setting, each implementation starts from an empty sandbox (moto state and
+the Azure emulator reset), onboards N AWS accounts (one inventory host per moto account) into one
+workspace, then runs again: the converged, no-change run users schedule daily. Per run it records
+wall time, task results (bench_timer callback), the AWS and Azure requests the sandbox logged,
+and memory; it prints the comparison table and writes everything to benchmarks/results/.
+See benchmarks/README.md for the figures and how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path[:0] = [str(BENCH), str(REPO / "tests")]
+
+import onboarding_metrics as metrics  # noqa: E402
+from helpers.ansible_run import ansible_env, parse_recap  # noqa: E402
+
+PLAYBOOKS = {
+    "ours": BENCH / "playbooks" / "ours.yml",
+    "alternative": BENCH / "playbooks" / "alternative.yml",
+    # Diagnostic, run only when asked (--implementations ...,ours_modules): see the playbook's header.
+    "ours_modules": BENCH / "playbooks" / "ours_modules.yml",
+    "ours_shared_reads": BENCH / "playbooks" / "ours_shared_reads.yml",
+    "baseline": BENCH / "playbooks" / "baseline.yml",
+}
+ROLE_NAME = "MicrosoftSentinelRole"  # the role name both playbooks use
+
+
+# -- one ansible-playbook run -------------------------------------------------------------------------------
+
+
+class TreeMemorySampler(threading.Thread):
+    """Peak of the summed RSS of a process and all its descendants, sampled every ``interval`` s.
+
+    The sum counts pages shared between forked workers once per process, so it is an upper bound.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_bytes = 0
+        self.peak_single_bytes = 0
+        self.peak_processes = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._halt.is_set():
+            total, count = 0, 0
+            try:
+                for proc in [root, *root.children(recursive=True)]:
+                    try:
+                        rss = proc.memory_info().rss
+                        total += rss
+                        count += 1
+                        self.peak_single_bytes = max(self.peak_single_bytes, rss)
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        pass
+            except psutil.NoSuchProcess:
+                break
+            self.peak_bytes = max(self.peak_bytes, total)
+            self.peak_processes = max(self.peak_processes, count)
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=2)
+
+
+def run_ansible(
+    playbook: Path, inventory: Path, env: dict[str, str], forks: int | None, scratch: Path
+) -> dict[str, Any]:
+    """Run ansible-playbook once; wall time, exit code, recap, task records and memory."""
+    timer_out = scratch / f"timer-{time.monotonic_ns()}.jsonl"
+    log_path = scratch / "ansible.log"
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", str(inventory)]
+    if forks:
+        command += ["--forks", str(forks)]
+    run_env = ansible_env(
+        {
+            **env,
+            "ANSIBLE_CALLBACK_PLUGINS": str(BENCH / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+            "BENCH_TIMER_OUT": str(timer_out),
+            # Deprecation notices are the same on every run of both sides and only add output.
+            "ANSIBLE_DEPRECATION_WARNINGS": "false",
+        }
+    )
+    with open(log_path, "w") as log:
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=run_env, stdout=log, stderr=subprocess.STDOUT, cwd=str(scratch))
+        sampler = TreeMemorySampler(proc.pid)
+        sampler.start()
+        # wait4 gives this child's own CPU time, its waited-for children (the workers) included.
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        sampler.stop()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    output = log_path.read_text()
+    records = [json.loads(line) for line in timer_out.read_text().splitlines()] if timer_out.exists() else []
+    return {
+        "returncode": proc.returncode,
+        "wall_seconds": round(wall, 3),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "load_average_at_start": round(load, 2),
+        "recap": parse_recap(output),
+        "records": records,
+        "memory": {
+            "peak_tree_rss_mb": round(sampler.peak_bytes / 2**20, 1),
+            "peak_processes": sampler.peak_processes,
+            # Sampled, not ru_maxrss: a forked child's ru_maxrss starts at its parent's RSS (this
+            # process holds the sandbox, hundreds of MB), which would hide the playbook's own figure.
+            "max_single_process_rss_mb": round(sampler.peak_single_bytes / 2**20, 1),
+        },
+        "errors": failure_lines(output) if proc.returncode else [],
+    }
+
+
+def failure_lines(output: str, limit: int = 5) -> list[str]:
+    """The first distinct task failures of a run (Ansible's "fatal:" lines, trimmed), for the report."""
+    seen: list[str] = []
+    for line in output.splitlines():
+        if line.startswith(("fatal:", "failed:")) or "ERROR!" in line or line.startswith("[ERROR]"):
+            text = re.sub(r"^(fatal|failed): \[[^]]+\]", r"\1: [<host>]", line)[:600]
+            if text not in seen:
+                seen.append(text)
+            if len(seen) >= limit:
+                break
+    return seen
+
+
+# -- one scenario: reset, first run, converged run(s) ---------------------------------------------------------
+
+
+def measured(sandbox: Any, run: Any, hosts: int) -> dict[str, Any]:
+    """Run ``run()`` and attribute to it the sandbox requests logged meanwhile."""
+    aws_before, azure_before = len(sandbox.aws.requests), len(sandbox.azure.requests)
+    result = run()
+    aws, azure = sandbox.aws.requests[aws_before:], sandbox.azure.requests[azure_before:]
+    result["calls"] = metrics.summarise_calls(aws, azure, hosts)
+    result["tasks"] = metrics.summarise_tasks(result.pop("records"))
+    return result
+
+
+def converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
+    """What is really there after a run: IAM roles trusting Sentinel, connectors pointing at them."""
+    roles_ok = 0
+    for account in accounts:
+        iam = sandbox.aws.client("iam", account_id=account)
+        try:
+            role = iam.get_role(RoleName=ROLE_NAME)["Role"]
+            attached = iam.list_attached_role_policies(RoleName=ROLE_NAME)["AttachedPolicies"]
+        except iam.exceptions.NoSuchEntityException:
+            continue
+        external_ids = json.dumps(role.get("AssumeRolePolicyDocument", {}))
+        if sandbox.workspace["customer_id"] in external_ids and any(
+            p["PolicyName"] == "AWSCloudTrail_ReadOnlyAccess" for p in attached
+        ):
+            roles_ok += 1
+    wanted = {f"arn:aws:iam::{account}:role/{ROLE_NAME}".lower() for account in accounts}
+    connectors = sandbox.azure.connectors(sandbox.workspace["name"])
+    connected = {
+        c["properties"]["awsRoleArn"].lower()
+        for c in connectors
+        if c["kind"] == "AmazonWebServicesCloudTrail" and c["properties"]["dataTypes"]["logs"]["state"] == "Enabled"
+    }
+    return {
+        "roles_ok": roles_ok,
+        "connectors_ok": len(wanted & connected),
+        "connectors_total": len(connectors),
+        "ok": roles_ok == len(accounts) and wanted <= connected and len(connectors) == len(accounts),
+    }
+
+
+def run_scenarios(
+    sandbox: Any, implementation: str, accounts: int, forks: int | None, repeat: int, scratch: Path
+) -> list[dict[str, Any]]:
+    ids = metrics.account_ids(accounts)
+    inventory = scratch / f"inventory-{accounts}.json"
+    inventory.write_text(json.dumps(metrics.inventory(ids)))
+    sandbox.reset()
+    results = []
+    phases = ["first"] + ["converged"] * repeat
+    converged_walls: list[float] = []
+    for index, phase in enumerate(phases):
+        result = measured(
+            sandbox,
+            lambda: run_ansible(PLAYBOOKS[implementation], inventory, sandbox.env, forks, scratch),
+            accounts,
+        )
+        result["state"] = converged_state(sandbox, ids)
+        result.update(implementation=implementation, accounts=accounts, forks=forks, phase=phase)
+        status = "ok" if result["returncode"] == 0 and result["state"]["ok"] else "FAILED"
+        print(
+            f"  {implementation:<11} N={accounts:<3} forks={forks or 'default':<7} {phase:<9} "
+            f"{result['wall_seconds']:7.2f} s  tasks={result['tasks']['executed']:<4} "
+            f"changed={result['tasks']['changed']:<4} aws r/w={result['calls']['aws']['read']}/{result['calls']['aws']['write']} "
+            f"azure r/w={result['calls']['azure']['read']}/{result['calls']['azure']['write']} {status}",
+            flush=True,
+        )
+        if phase == "converged":
+            converged_walls.append(result["wall_seconds"])
+            if index < len(phases) - 1:
+                continue  # keep the last converged run's details, with the median wall time of all
+            result["wall_runs"] = converged_walls
+            result["wall_seconds"] = round(statistics.median(converged_walls), 3)
+        results.append(result)
+    return results
+
+
+# -- where the time goes -----------------------------------------------------------------------------------------
+
+_IMPORTTIME = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
+
+
+def module_runs(sandbox: Any, account: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each module of both sides with the arguments of a converged run for ``account``, run outside Ansible."""
+    ws, rg = sandbox.workspace["name"], sandbox.seed["resource_group"]
+    arn = f"arn:aws:iam::{account}:role/{ROLE_NAME}"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::197857026523:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": sandbox.workspace["customer_id"]}},
+            }
+        ],
+    }
+    env = sandbox.env
+    return {
+        "ansible.builtin.ping": ("ansible.modules.ping", {}),
+        "sentinel.aws.workspace_info": (
+            "ansible_collections.sentinel.aws.plugins.modules.workspace_info",
+            {"workspace_name": ws, "resource_group": rg},
+        ),
+        "sentinel.aws.connector_role": (
+            "ansible_collections.sentinel.aws.plugins.modules.connector_role",
+            {"name": ROLE_NAME, "external_id": sandbox.workspace["customer_id"], "account_id": account},
+        ),
+        "sentinel.aws.data_connector": (
+            "ansible_collections.sentinel.aws.plugins.modules.data_connector",
+            {"workspace_name": ws, "resource_group": rg, "aws_role_arn": arn},
+        ),
+        "amazon.aws.iam_role": (
+            "ansible_collections.amazon.aws.plugins.modules.iam_role",
+            {
+                "name": ROLE_NAME,
+                "assume_role_policy_document": json.dumps(trust),
+                "create_instance_profile": False,
+                "managed_policies": ["arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"],
+                "description": "Microsoft Sentinel reads this account's CloudTrail",
+            },
+        ),
+        "ansible.builtin.uri (token)": (
+            "ansible.modules.uri",
+            {
+                "url": f"{env['SANDBOX_AZURE_URL']}/{env['AZURE_TENANT']}/oauth2/v2.0/token",
+                "method": "POST",
+                "body_format": "form-urlencoded",
+                "ca_path": env["REQUESTS_CA_BUNDLE"],
+                "body": {
+                    "grant_type": "client_credentials",
+                    "client_id": env["AZURE_CLIENT_ID"],
+                    "client_secret": env["AZURE_SECRET"],
+                    "scope": f"{env['SANDBOX_AZURE_URL']}/.default",
+                },
+            },
+        ),
+    }
+
+
+def import_breakdown(trace: str, top: int = 8) -> dict[str, Any]:
+    """From ``-X importtime`` output: total import time and self time per top-level package."""
+    total_us, by_package = 0, {}  # type: int, dict[str, int]
+    for line in trace.splitlines():
+        match = _IMPORTTIME.match(line)
+        if not match:
+            continue
+        name = match.group(4)
+        if len(match.group(3)) == 1:  # a top-level import: its cumulative time covers its subtree
+            total_us += int(match.group(2))
+        parts = name.split(".")
+        root = ".".join(parts[:3]) if parts[0] == "ansible_collections" else parts[0]
+        by_package[root] = by_package.get(root, 0) + int(match.group(1))
+    heaviest = sorted(by_package.items(), key=lambda item: -item[1])[:top]
+    return {
+        "import_seconds": round(total_us / 1e6, 3),
+        "self_ms_by_package": {k: round(v / 1000, 1) for k, v in heaviest},
+    }
+
+
+def profile_module(module: str, arguments: dict[str, Any], env: dict[str, str], scratch: Path) -> dict[str, Any]:
+    """Best-of-3 wall time of one direct module run, and where its imports spend (one -X importtime run)."""
+    args_file = scratch / "module-args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": arguments}))
+    run_env = {**os.environ, **env, "PYTHONPATH": os.environ["DEV_COLLECTIONS"]}
+    walls, result = [], {}
+    for _attempt in range(3):
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", module, str(args_file)], env=run_env, capture_output=True, text=True, check=False
+        )
+        walls.append(time.perf_counter() - started)
+        try:
+            result = json.loads(proc.stdout[proc.stdout.index("{") :])
+        except ValueError:
+            result = {"failed": True, "msg": (proc.stdout + proc.stderr)[-500:]}
+    trace = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", module, str(args_file)], env=run_env, capture_output=True, text=True, check=False
+    ).stderr
+    return {
+        "wall_seconds": round(min(walls), 3),
+        "changed": bool(result.get("changed")),
+        "failed": bool(result.get("failed")),
+        **({"msg": result.get("msg")} if result.get("failed") else {}),
+        **import_breakdown(trace),
+    }
+
+
+def profile(sandbox: Any, accounts: int, forks: int | None, scratch: Path) -> dict[str, Any]:
+    """Ansible's per-task cost (empty modules) at the biggest N, and each module run alone, converged."""
+    interpreter = []
+    for _attempt in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        interpreter.append(time.perf_counter() - started)
+    inventory = scratch / f"inventory-{accounts}.json"
+    inventory.write_text(json.dumps(metrics.inventory(metrics.account_ids(accounts))))
+    baseline = measured(
+        sandbox, lambda: run_ansible(PLAYBOOKS["baseline"], inventory, sandbox.env, forks, scratch), accounts
+    )
+
+    # One account, already onboarded by ours.yml, so every module run below is a converged run.
+    account = metrics.account_ids(1)[0]
+    one = scratch / "inventory-profile.json"
+    one.write_text(json.dumps(metrics.inventory([account])))
+    run_ansible(PLAYBOOKS["ours"], one, sandbox.env, None, scratch)
+    env = {**sandbox.env, "AWS_ACCESS_KEY_ID": f"AKIASBX{account}"}
+    modules = {}
+    for name, (module, arguments) in module_runs(sandbox, account).items():
+        aws_before, azure_before = len(sandbox.aws.requests), len(sandbox.azure.requests)
+        modules[name] = profile_module(module, arguments, env, scratch)
+        calls = metrics.summarise_calls(
+            sandbox.aws.requests[aws_before:], sandbox.azure.requests[azure_before:], 4  # 3 timed runs + importtime
+        )
+        modules[name]["calls_per_run"] = {
+            "aws": calls["per_account"]["aws_read"] + calls["per_account"]["aws_write"],
+            "azure": calls["per_account"]["azure_read"] + calls["per_account"]["azure_write"],
+            "azure_auth": calls["per_account"]["azure_auth"],
+        }
+    return {
+        "accounts": accounts,
+        "forks": forks,
+        "python_startup_seconds": round(min(interpreter), 3),
+        "baseline_empty_modules": {
+            "playbook": "benchmarks/playbooks/baseline.yml (3 ping tasks per host)",
+            "wall_seconds": baseline["wall_seconds"],
+            "cpu_seconds": baseline["cpu_seconds"],
+            "tasks": {k: v for k, v in baseline["tasks"].items() if k != "per_task"},
+            "memory": baseline["memory"],
+        },
+        "module_runs_outside_ansible": modules,
+    }
+
+
+# -- main -----------------------------------------------------------------------------------------------------
+
+
+def print_profile(where: dict[str, Any]) -> None:
+    base = where["baseline_empty_modules"]
+    print(
+        f"\nWhere the time goes: python start-up {where['python_startup_seconds']} s; "
+        f"baseline.yml (3 empty modules x {where['accounts']} hosts) {base['wall_seconds']} s"
+    )
+    print(
+        f"  {'module run alone (converged)':<32} {'wall s':>7} {'imports s':>9} {'API calls':>9} {'auth':>5}  heaviest imports (self ms)"
+    )
+    for name, run in where["module_runs_outside_ansible"].items():
+        heaviest = ", ".join(f"{k} {v}" for k, v in list(run["self_ms_by_package"].items())[:4])
+        calls = run["calls_per_run"]
+        print(
+            f"  {name:<32} {run['wall_seconds']:>7} {run['import_seconds']:>9} "
+            f"{calls['aws'] + calls['azure']:>9} {calls['azure_auth']:>5}  {heaviest}"
+            + ("  FAILED: " + str(run.get("msg"))[:200] if run["failed"] else "")
+        )
+
+
+def machine() -> dict[str, Any]:
+    import ansible
+
+    cpu = platform.processor() or ""
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "ansible_core": ansible.__version__,
+        "platform": platform.platform(),
+        # Other work on the machine skews wall times: the load when the run ended.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--accounts", default="1,10,50", help="comma-separated account counts (default 1,10,50)")
+    parser.add_argument("--forks", default="", help="comma-separated forks settings; empty: Ansible's default (5)")
+    parser.add_argument("--implementations", default="alternative,ours", help="which sides to run")
+    parser.add_argument("--repeat", type=int, default=1, help="converged runs per scenario (median wall time)")
+    parser.add_argument("--no-profile", action="store_true", help="skip the where-the-time-goes measurements")
+    parser.add_argument("--output", type=Path, help="JSON file (default benchmarks/results/onboarding-<date>.json)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if "DEV_COLLECTIONS" not in os.environ:
+        sys.exit("source scripts/bootstrap.sh first (or run: bash benchmarks/run.sh)")
+    from sandbox import Sandbox
+
+    counts = [int(n) for n in args.accounts.split(",") if n]
+    forks_list: list[int | None] = [int(f) for f in args.forks.split(",") if f] or [None]
+    implementations = [i for i in args.implementations.split(",") if i]
+    scratch = Path(tempfile.mkdtemp(prefix="sentinel-bench-"))
+    scenarios: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    sandbox = Sandbox(scratch / "sandbox").start()
+    try:
+        for forks in forks_list:
+            for count in counts:
+                for implementation in implementations:
+                    scenarios += run_scenarios(sandbox, implementation, count, forks, args.repeat, scratch)
+        where = None
+        if not args.no_profile:
+            print("  profiling: empty-module baseline and module import times", flush=True)
+            sandbox.reset()
+            where = profile(sandbox, max(counts), forks_list[0], scratch)
+    finally:
+        sandbox.stop()
+    rows = metrics.comparison_rows(scenarios)
+    checks = metrics.check_targets(scenarios)
+    report = {
+        "machine": machine(),
+        "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "scenarios": scenarios,
+        "table": rows,
+        "targets": checks,
+        "where_the_time_goes": where,
+    }
+    print()
+    print(metrics.format_table(rows))
+    print()
+    for check in checks:
+        print(
+            f"  {'PASS' if check['passed'] else 'MISS'}  N={check['accounts']:<3} {check['target']}: {check['value']}"
+        )
+    failed = [s for s in scenarios if s["returncode"] != 0 or not s["state"]["ok"]]
+    for scenario in failed:
+        print(
+            f"\n{scenario['implementation']} N={scenario['accounts']} {scenario['phase']} failed ({scenario['state']}):"
+        )
+        for line in scenario["errors"]:
+            print(f"  {line}")
+    output = args.output or BENCH / "results" / f"onboarding-{datetime.date.today().isoformat()}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    if where:
+        print_profile(where)
+    print(f"\nwrote {output} ({report['total_seconds']} s)")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
