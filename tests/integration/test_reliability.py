@@ -17,31 +17,13 @@ from typing import Any
 import pytest
 from sandbox import Sandbox
 
-from helpers.ansible_run import REPO, PlaybookRun, run_playbook
-
-ONBOARD = REPO / "playbooks" / "onboard.yml"
-OFFBOARD = REPO / "playbooks" / "offboard.yml"
-ROLE_NAME = "MicrosoftSentinelRole"
-READ_ONLY_POLICY = "arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"
-SENTINEL_PRINCIPAL = "arn:aws:iam::197857026523:root"
-
-# "fatal: [host]: FAILED! => {", or "failed: [host] (item=...) => {" for a loop item.
+from helpers.ansible_run import PlaybookRun, run_playbook
+from helpers.onboarding import ONBOARD, OFFBOARD, ROLE_NAME, READ_ONLY_POLICY, SENTINEL_PRINCIPAL, role_vars
 
 pytestmark = pytest.mark.slow
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def role_vars(sb: Sandbox, **extra: Any) -> dict[str, Any]:
-    variables = {
-        "cloudtrail_hosts": "localhost",
-        "cloudtrail_aws_account_id": sb.env["SANDBOX_AWS_ACCOUNT_ID"],
-        "cloudtrail_workspace_name": sb.env["SANDBOX_WORKSPACE_NAME"],
-        "cloudtrail_resource_group": sb.env["SANDBOX_RESOURCE_GROUP"],
-    }
-    variables.update(extra)
-    return variables
 
 
 def play(sb: Sandbox, playbook: Path = ONBOARD, extra_vars: dict[str, Any] | None = None, **kwargs: Any) -> PlaybookRun:

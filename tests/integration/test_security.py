@@ -20,27 +20,12 @@ from sandbox import Sandbox
 from sandbox.core import load_seed
 
 from helpers.ansible_run import REPO, PlaybookRun, run_playbook
+from helpers.onboarding import ONBOARD, OFFBOARD, ROLE_NAME, SENTINEL_ACCOUNT, role_vars
 
-ONBOARD = REPO / "playbooks" / "onboard.yml"
-OFFBOARD = REPO / "playbooks" / "offboard.yml"
-ROLE_NAME = "MicrosoftSentinelRole"
-SENTINEL_ACCOUNT = "197857026523"
 OTHER_ACCOUNT = "111111111111"
 
-# "fatal: [host]: FAILED! => {", or "failed: [host] (item=...) => {" for a loop item.
 
 pytestmark = pytest.mark.slow
-
-
-def role_vars(sb: Sandbox, **extra: Any) -> dict[str, Any]:
-    variables = {
-        "cloudtrail_hosts": "localhost",
-        "cloudtrail_aws_account_id": sb.env["SANDBOX_AWS_ACCOUNT_ID"],
-        "cloudtrail_workspace_name": sb.env["SANDBOX_WORKSPACE_NAME"],
-        "cloudtrail_resource_group": sb.env["SANDBOX_RESOURCE_GROUP"],
-    }
-    variables.update(extra)
-    return variables
 
 
 def role_names(sb: Sandbox, account_id: str | None = None) -> list[str]:
