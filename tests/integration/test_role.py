@@ -247,3 +247,140 @@ def test_one_inventory_host_per_account_onboards_each_account(clean_sandbox: San
     assert sorted(connector_role_arns(sb)) == sorted(f"arn:aws:iam::{a}:role/{ROLE_NAME}" for a in accounts.values())
     # The sandbox's default account was not touched.
     assert ROLE_NAME not in role_names(sb)
+
+
+# --- reads shared per workspace --------------------------------------------------------------------
+
+
+def arm_reads(sb: Sandbox, since: int) -> list[str]:
+    """ARM GETs after request number ``since``, as 'workspace/<name>', 'onboarding/<name>', 'connectors/<name>'."""
+    reads = []
+    for request in sb.azure.requests[since:]:
+        path = request["path"].split("?", 1)[0]
+        if request["method"] != "GET" or not path.lower().startswith("/subscriptions/"):
+            continue
+        workspace = path.split("/workspaces/", 1)[1].split("/", 1)[0]
+        if path.endswith("/dataConnectors"):
+            reads.append(f"connectors/{workspace}")
+        elif "onboardingStates" in path:
+            reads.append(f"onboarding/{workspace}")
+        else:
+            reads.append(f"workspace/{workspace}")
+    return sorted(reads)
+
+
+def accounts_inventory(path: Path, hosts: dict[str, dict[str, Any]]) -> Path:
+    """One inventory host per AWS account; sandbox keys AKIASBX<account> select that moto account."""
+    inventory = {
+        "all": {
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "hosts": {
+                host: {
+                    **variables,
+                    "cloudtrail_aws_connection": {
+                        "access_key": f"AKIASBX{variables['cloudtrail_aws_account_id']}",
+                        "secret_key": "sandbox",
+                    },
+                }
+                for host, variables in hosts.items()
+            },
+        }
+    }
+    path.write_text(json.dumps(inventory))
+    return path
+
+
+def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox: Sandbox, tmp_path: Path) -> None:
+    """Workspace given with -e (hostvars show it): the workspace is read once per run, not once per account."""
+    sb = clean_sandbox
+    accounts = {"aws-a": "111111111111", "aws-b": "222222222222", "aws-c": "333333333333"}
+    inventory = accounts_inventory(
+        tmp_path / "hosts.yml", {host: {"cloudtrail_aws_account_id": a} for host, a in accounts.items()}
+    )
+    shared = {k: v for k, v in role_vars(sb).items() if k not in ("cloudtrail_hosts", "cloudtrail_aws_account_id")}
+
+    first = run_playbook(ONBOARD, extra_vars=shared, env=sb.env, inventory=inventory)
+
+    assert first.returncode == 0, first.output
+    assert sorted(connector_role_arns(sb)) == sorted(f"arn:aws:iam::{a}:role/{ROLE_NAME}" for a in accounts.values())
+    for account in accounts.values():
+        statement = trust_statement(sb, account_id=account)
+        assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == sb.env["SANDBOX_WORKSPACE_ID"]
+    connectors = {c["properties"]["awsRoleArn"]: c["name"] for c in sb.azure.connectors(workspace="law-sentinel")}
+
+    aws_before, azure_before = len(sb.aws.requests), len(sb.azure.requests)
+    again = run_playbook(ONBOARD, extra_vars=shared, env=sb.env, inventory=inventory)
+
+    assert again.returncode == 0, again.output
+    assert sum(again.stat("changed", host) for host in accounts) == 0, again.output
+    assert [r for r in sb.aws.requests[aws_before:] if r in sb.aws.write_requests()] == []
+    assert [r for r in sb.azure.requests[azure_before:] if r in sb.azure.write_requests()] == []
+    # One workspace, three accounts: one workspace read, one Sentinel check, one connector list.
+    assert arm_reads(sb, azure_before) == ["connectors/law-sentinel", "onboarding/law-sentinel", "workspace/law-sentinel"]
+    # data_connector did not run, yet each account's fact names its connector (the playbook shows it).
+    for account in accounts.values():
+        connector_id = connectors[f"arn:aws:iam::{account}:role/{ROLE_NAME}"]
+        assert f"Connector ID:   {connector_id}" in again.stdout
+
+
+def test_accounts_on_two_workspaces_from_inventory_vars_each_use_their_own(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Workspace per host in the inventory: each workspace is read once, and its problem stops only its accounts."""
+    sb = clean_sandbox
+    group = sb.env["SANDBOX_RESOURCE_GROUP"]
+    hosts = {
+        "aws-soc": {"cloudtrail_aws_account_id": "111111111111", "cloudtrail_workspace_name": "law-sentinel"},
+        "aws-soc-2": {"cloudtrail_aws_account_id": "222222222222", "cloudtrail_workspace_name": "law-sentinel"},
+        # law-plain: Sentinel is not enabled on it.
+        "aws-lab": {"cloudtrail_aws_account_id": "444444444444", "cloudtrail_workspace_name": "law-plain"},
+    }
+    for variables in hosts.values():
+        variables["cloudtrail_resource_group"] = group
+    inventory = accounts_inventory(tmp_path / "hosts.yml", hosts)
+
+    run = run_playbook(ONBOARD, extra_vars={}, env=sb.env, inventory=inventory)
+
+    assert run.returncode != 0
+    assert run.stat("failed", "aws-lab") == 1
+    assert "Microsoft Sentinel is not enabled on workspace law-plain" in run.output
+    assert "cloudtrail_ensure_sentinel" in run.output
+    # The lab account was stopped before any write; the SOC accounts onboarded into their workspace.
+    assert ROLE_NAME not in role_names(sb, account_id="444444444444")
+    assert sb.azure.connectors(workspace="law-plain") == []
+    assert sorted(connector_role_arns(sb)) == [
+        f"arn:aws:iam::{a}:role/{ROLE_NAME}" for a in ("111111111111", "222222222222")
+    ]
+    for host in ("aws-soc", "aws-soc-2"):
+        assert run.stat("changed", host) == 2
+
+    # Allowed to enable Sentinel, the lab account onboards into its own workspace.
+    hosts["aws-lab"]["cloudtrail_ensure_sentinel"] = True
+    inventory = accounts_inventory(tmp_path / "hosts.yml", hosts)
+    fixed = run_playbook(ONBOARD, extra_vars={}, env=sb.env, inventory=inventory)
+
+    assert fixed.returncode == 0, fixed.output
+    [lab] = sb.azure.connectors(workspace="law-plain")
+    assert lab["properties"]["awsRoleArn"] == f"arn:aws:iam::444444444444:role/{ROLE_NAME}"
+    lab_trust = trust_statement(sb, account_id="444444444444")
+    assert lab_trust["Condition"]["StringEquals"]["sts:ExternalId"] == "6f5e4d3c-0000-4000-8000-0000000051a2"
+    assert len(sb.azure.connectors(workspace="law-sentinel")) == 2
+
+    azure_before, aws_before = len(sb.azure.requests), len(sb.aws.requests)
+    again = run_playbook(ONBOARD, extra_vars={}, env=sb.env, inventory=inventory)
+
+    assert again.returncode == 0, again.output
+    assert sum(again.stat("changed", host) for host in hosts) == 0, again.output
+    assert [r for r in sb.aws.requests[aws_before:] if r in sb.aws.write_requests()] == []
+    assert [r for r in sb.azure.requests[azure_before:] if r in sb.azure.write_requests()] == []
+    assert arm_reads(sb, azure_before) == sorted(
+        f"{read}/{workspace}" for read in ("connectors", "onboarding", "workspace") for workspace in ("law-plain", "law-sentinel")
+    )
+
+    # Offboarding uses the shared lists too: each connector is removed from its own workspace.
+    off = run_playbook(OFFBOARD, extra_vars={}, env=sb.env, inventory=inventory)
+
+    assert off.returncode == 0, off.output
+    assert sb.azure.connectors(workspace="law-plain") == [] and connector_role_arns(sb) == []
+    for account in ("111111111111", "222222222222", "444444444444"):
+        assert ROLE_NAME not in role_names(sb, account_id=account)
