@@ -591,6 +591,7 @@ def explain_unreadable_connectors(module: Any, workspace: SentinelWorkspace, exc
             module.fail_json(
                 msg="Microsoft Sentinel is not enabled on workspace %s in resource group %s: enable it, or set "
                 "ensure_sentinel: true" % (workspace.name, workspace.resource_group),
+                sentinel_enabled=False,
                 **{k: v for k, v in error_details(exc).items() if k != "message"},
             )
     fail_azure(module, exc, "list the data connectors", reference)

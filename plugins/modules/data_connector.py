@@ -142,6 +142,12 @@ connector:
       description: The connector's entity tag.
       type: str
       sample: '"0300bf09-0000-0000-0000-5c37296e0000"'
+sentinel_enabled:
+  description: V(false) when the connectors could not be listed because Microsoft Sentinel is not enabled
+    on the workspace.
+  returned: on that failure
+  type: bool
+  sample: false
 status_code:
   description: HTTP status of the failed Azure call.
   returned: on Azure errors

@@ -84,6 +84,12 @@ connectors:
     etag:
       description: The connector's entity tag.
       type: str
+sentinel_enabled:
+  description: V(false) when the connectors could not be listed because Microsoft Sentinel is not enabled
+    on the workspace.
+  returned: on that failure
+  type: bool
+  sample: false
 status_code:
   description: HTTP status of the failed Azure call.
   returned: on Azure errors

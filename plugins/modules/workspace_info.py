@@ -16,10 +16,18 @@ description:
     ID the IAM role for Sentinel's AWS connector must require (see M(sentinel.aws.connector_role)),
     with its location, resource ID, and whether Microsoft Sentinel is enabled on it
     (C(Microsoft.SecurityInsights/onboardingStates/default) exists).
-  - Makes two reads (the workspace and its onboarding state) and never writes.
+  - Makes two reads (the workspace and its onboarding state), or one with O(sentinel_state=false), and never writes.
 author:
   - sentinel.aws maintainers (@sentinel-aws)
-options: {}
+options:
+  sentinel_state:
+    description:
+      - Also read whether Microsoft Sentinel is enabled on the workspace (one more read, of
+        C(onboardingStates/default)), returned as RV(workspace.sentinel_enabled).
+      - Set V(false) when only the workspace ID is needed, for example when a later listing of the
+        workspace's data connectors proves Sentinel is enabled anyway.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - sentinel.aws.azure
   - sentinel.aws.azure.workspace
@@ -81,6 +89,7 @@ workspace:
     sentinel_enabled:
       description: Whether Microsoft Sentinel is enabled on the workspace.
       type: bool
+      returned: when O(sentinel_state=true)
       sample: true
 status_code:
   description: HTTP status of the failed Azure call.
@@ -111,14 +120,15 @@ def run(module):
     workspace = open_workspace(module, reference)
     try:
         details = workspace.get()
-        details["sentinel_enabled"] = workspace.sentinel_enabled()
+        if module.params["sentinel_state"]:
+            details["sentinel_enabled"] = workspace.sentinel_enabled()
     except azure_errors() as exc:
         fail_azure(module, exc, "read workspace", reference)
     module.exit_json(changed=False, workspace=details)
 
 
 def main():
-    module = workspace_module({})
+    module = workspace_module(dict(sentinel_state=dict(type="bool", default=True)))
     run(module)
 
 

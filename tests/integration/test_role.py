@@ -315,8 +315,9 @@ def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox
     assert sum(again.stat("changed", host) for host in accounts) == 0, again.output
     assert [r for r in sb.aws.requests[aws_before:] if r in sb.aws.write_requests()] == []
     assert [r for r in sb.azure.requests[azure_before:] if r in sb.azure.write_requests()] == []
-    # One workspace, three accounts: one workspace read, one Sentinel check, one connector list.
-    assert arm_reads(sb, azure_before) == ["connectors/law-sentinel", "onboarding/law-sentinel", "workspace/law-sentinel"]
+    # One workspace, three accounts: one workspace read and one connector list (which proves
+    # Sentinel is enabled: no onboarding-state read).
+    assert arm_reads(sb, azure_before) == ["connectors/law-sentinel", "workspace/law-sentinel"]
     # data_connector did not run, yet each account's fact names its connector (the playbook shows it).
     for account in accounts.values():
         connector_id = connectors[f"arn:aws:iam::{account}:role/{ROLE_NAME}"]
@@ -374,7 +375,7 @@ def test_accounts_on_two_workspaces_from_inventory_vars_each_use_their_own(
     assert [r for r in sb.aws.requests[aws_before:] if r in sb.aws.write_requests()] == []
     assert [r for r in sb.azure.requests[azure_before:] if r in sb.azure.write_requests()] == []
     assert arm_reads(sb, azure_before) == sorted(
-        f"{read}/{workspace}" for read in ("connectors", "onboarding", "workspace") for workspace in ("law-plain", "law-sentinel")
+        f"{read}/{workspace}" for read in ("connectors", "workspace") for workspace in ("law-plain", "law-sentinel")
     )
 
     # Offboarding uses the shared lists too: each connector is removed from its own workspace.

@@ -110,3 +110,23 @@ def test_data_connector_info_pages_through_the_list(clean_sandbox):
 def test_data_connector_info_on_workspace_without_sentinel(clean_sandbox):
     result = run_module("data_connector_info", ws_args(clean_sandbox, "law-plain"), env=clean_sandbox.env)
     assert result.failed and "not enabled on workspace law-plain" in result.msg
+    assert result.result["sentinel_enabled"] is False  # what the role tells this failure apart by
+
+
+def test_workspace_info_without_sentinel_state_makes_one_read(clean_sandbox):
+    sb = clean_sandbox
+    before = len(sb.azure.requests)
+    result = run_module(
+        "workspace_info",
+        {"workspace_name": "law-sentinel", "resource_group": "rg-sentinel", "sentinel_state": False},
+        env=sb.env,
+    )
+    assert not result.failed, result.msg
+    assert result.result["workspace"]["customer_id"] == sb.env["SANDBOX_WORKSPACE_ID"]
+    assert "sentinel_enabled" not in result.result["workspace"]
+    arm_gets = [
+        r["path"]
+        for r in sb.azure.requests[before:]
+        if r["method"] == "GET" and r["path"].startswith("/subscriptions/")
+    ]
+    assert len(arm_gets) == 1 and arm_gets[0].endswith("/workspaces/law-sentinel")
