@@ -12,27 +12,10 @@ from typing import Any
 import pytest
 from sandbox import Sandbox
 
-from helpers.ansible_run import REPO, PlaybookRun, run_playbook
-
-ONBOARD = REPO / "playbooks" / "onboard.yml"
-OFFBOARD = REPO / "playbooks" / "offboard.yml"
-ROLE_NAME = "MicrosoftSentinelRole"
-SENTINEL_PRINCIPAL = "arn:aws:iam::197857026523:root"
-READ_ONLY_POLICY = "arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"
+from helpers.ansible_run import PlaybookRun, run_playbook
+from helpers.onboarding import ONBOARD, OFFBOARD, ROLE_NAME, READ_ONLY_POLICY, SENTINEL_PRINCIPAL, role_vars
 
 pytestmark = pytest.mark.slow
-
-
-def role_vars(sb: Sandbox, **extra: Any) -> dict[str, Any]:
-    """The variables a user passes with -e for the sandbox's account and workspace."""
-    variables = {
-        "cloudtrail_hosts": "localhost",
-        "cloudtrail_aws_account_id": sb.env["SANDBOX_AWS_ACCOUNT_ID"],
-        "cloudtrail_workspace_name": sb.env["SANDBOX_WORKSPACE_NAME"],
-        "cloudtrail_resource_group": sb.env["SANDBOX_RESOURCE_GROUP"],
-    }
-    variables.update(extra)
-    return variables
 
 
 def play(sb: Sandbox, playbook: Path = ONBOARD, **kwargs: Any) -> PlaybookRun:
