@@ -12,19 +12,24 @@ ROLE_ARN = f"arn:aws:iam::123456789012:role/{ROLE_NAME}"
 SENTINEL_ACCOUNT = "197857026523"
 
 
-def make_role(sandbox, name=ROLE_NAME, external_id=None):
-    """The role as connector_role makes it: trusted by Sentinel's account with the workspace ID."""
-    policy = {
+def sentinel_trust_policy(external_id, principal=f"arn:aws:iam::{SENTINEL_ACCOUNT}:root"):
+    """Microsoft's documented trust policy, written out by hand: tests build roles without the module's builder."""
+    return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{SENTINEL_ACCOUNT}:root"},
+                "Principal": {"AWS": principal},
                 "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id or sandbox.workspace["customer_id"]}},
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
             }
         ],
     }
+
+
+def make_role(sandbox, name=ROLE_NAME, external_id=None):
+    """The role as connector_role makes it: trusted by Sentinel's account with the workspace ID."""
+    policy = sentinel_trust_policy(external_id or sandbox.workspace["customer_id"])
     return sandbox.aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(policy))["Role"][
         "Arn"
     ]

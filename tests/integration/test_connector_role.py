@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from helpers.ansible_run import run_module, run_playbook
+from helpers.sandbox_state import sentinel_trust_policy
 from sandbox import Sandbox
 from sandbox.aws import credentials_for
 
@@ -53,17 +54,7 @@ def external_ids(document: dict[str, Any]) -> list[Any]:
 def create(sandbox: Sandbox, tags: dict[str, str] | None = None, **role: Any) -> None:
     """A converged role made straight on moto (faster than a playbook run); the log is cleared."""
     iam = sandbox.aws.client("iam")
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": MS_ROOT},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": WS}},
-            }
-        ],
-    }
+    document = sentinel_trust_policy(WS, MS_ROOT)
     extra = {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}
     if "description" in role:
         extra["Description"] = role["description"]
@@ -213,19 +204,7 @@ def test_role_with_the_old_policy_is_migrated(clean_sandbox: Sandbox):
     sandbox = clean_sandbox
     _seed_legacy_policy(sandbox)
     iam = sandbox.aws.client("iam")
-    document = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": MS_ROOT},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"sts:ExternalId": WS}},
-                }
-            ],
-        }
-    )
+    document = json.dumps(sentinel_trust_policy(WS, MS_ROOT))
     iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=document)
     iam.attach_role_policy(RoleName=ROLE, PolicyArn=LEGACY_RO)
     iam.attach_role_policy(RoleName=ROLE, PolicyArn=READ_ONLY)

@@ -21,6 +21,8 @@ from azure.mgmt.securityinsight.models import (
     SentinelOnboardingState,
 )
 
+from helpers.sandbox_state import sentinel_trust_policy
+
 SPECS = (
     Path(__file__).resolve().parents[1]
     / "sandbox/specs/securityinsights/resource-manager/Microsoft.SecurityInsights/stable/2021-10-01"
@@ -61,17 +63,7 @@ def trail_connector(role_arn: str, etag: str | None = None, data_types: bool = T
 
 def sentinel_role(sb: Any, name: str, external_id: str | None = None, principal: str = SENTINEL_PRINCIPAL) -> str:
     """Create in moto a role trusted the way Sentinel needs; returns its ARN."""
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": principal},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id or sb.workspace["customer_id"]}},
-            }
-        ],
-    }
+    trust = sentinel_trust_policy(external_id or sb.workspace["customer_id"], principal)
     return sb.aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
 
 
