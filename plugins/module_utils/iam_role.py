@@ -16,8 +16,6 @@ import copy
 import json
 
 try:
-    import boto3
-    import botocore
     from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
 except ImportError:
@@ -58,20 +56,6 @@ LEGACY_POLICY_NAMES = {"AWSCloudTrailReadOnlyAccess": DEFAULT_POLICY}
 
 
 # --- pure planning --------------------------------------------------------------------------
-
-
-def partition_for_region(region):
-    # type: (str | None) -> str
-    """The AWS partition of a region, from botocore's endpoint data (no API call).
-
-    IAM is global, so no region at all means the commercial partition, as boto3 itself assumes.
-    """
-    if not region:
-        return COMMERCIAL_PARTITION
-    try:
-        return boto3.session.Session().get_partition_for_region(region)
-    except botocore.exceptions.UnknownRegionError:
-        raise InvalidInput("region %r is not a region botocore knows; give an AWS commercial region" % region) from None
 
 
 def require_commercial_partition(partition, region):
@@ -342,6 +326,10 @@ class RoleApi:
         self.iam = module.client("iam", retry_decorator=RETRY)
         # Same connection, but NoSuchEntity is retried too: only for calls on a role just created.
         self.iam_new_role = RetryingBotoClientWrapper(self.iam.client, RETRY_NEW_ROLE)
+        # The partition botocore resolved for the client's region, from the endpoint data it loaded
+        # to make the client. (boto3's get_partition_for_region would load those 1.2 MB of JSON a
+        # second time: a tenth of a converged run.) No region means aws, as for IAM itself.
+        self.partition = self.iam.client.meta.partition
         self._sts = None
 
     def _call(self, what, method, **kwargs):

@@ -280,14 +280,14 @@ def main():
     if token:
         module.params["session_token"] = token
     try:
-        partition = iam_role.partition_for_region(module.region)
-        iam_role.require_commercial_partition(partition, module.region)
-        spec, warnings = iam_role.role_spec(module.params, partition)
+        # Making the clients calls nothing: inputs are still all checked before any API call.
+        api = iam_role.RoleApi(module)
+        iam_role.require_commercial_partition(api.partition, module.region)
+        spec, warnings = iam_role.role_spec(module.params, api.partition)
         for warning in warnings:
             # AnsibleModule.warn, not AnsibleAWSModule.warn: amazon.aws 10 also copies its warnings
             # into the result, which ansible-core 2.19 reports as a deprecated use of exit_json.
             module._module.warn(warning)
-        api = iam_role.RoleApi(module)
         ensure = iam_role.ensure_present if spec["state"] == "present" else iam_role.ensure_absent
         changed, role, diff = ensure(api, spec, module.check_mode)
     except (InvalidInput, UnsafeTrustPolicy) as e:

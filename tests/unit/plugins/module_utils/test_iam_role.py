@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 
+import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import build_trust_policy
@@ -59,30 +61,37 @@ def existing(**overrides):
     return view
 
 
+class _Module:
+    """What RoleApi needs of AnsibleAWSModule: a client, here a real boto3 client that is never called."""
+
+    def __init__(self, region):
+        self.region = region
+
+    def client(self, service, retry_decorator=None):
+        session = boto3.session.Session(aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="secret")
+        return RetryingBotoClientWrapper(session.client(service, region_name=self.region), retry_decorator)
+
+
 @pytest.mark.parametrize(
     "region,partition",
     [
         (None, "aws"),
-        ("", "aws"),
         ("us-east-1", "aws"),
         ("eu-west-3", "aws"),
         ("us-gov-west-1", "aws-us-gov"),
         ("cn-north-1", "aws-cn"),
+        # A region botocore has no data for is placed by its name, as the SDK places its requests.
+        ("xx-nowhere-1", "aws"),
     ],
 )
-def test_partition_for_region(region, partition):
-    assert iam_role.partition_for_region(region) == partition
-
-
-def test_unknown_region_fails():
-    with pytest.raises(InvalidInput, match="region 'xx-nowhere-1'"):
-        iam_role.partition_for_region("xx-nowhere-1")
+def test_the_partition_is_the_one_of_the_iam_client(region, partition):
+    assert iam_role.RoleApi(_Module(region)).partition == partition
 
 
 @pytest.mark.parametrize("region", ["us-gov-west-1", "cn-northwest-1"])
 def test_govcloud_and_china_are_refused(region):
     with pytest.raises(InvalidInput, match="supports only AWS commercial regions"):
-        iam_role.require_commercial_partition(iam_role.partition_for_region(region), region)
+        iam_role.require_commercial_partition(iam_role.RoleApi(_Module(region)).partition, region)
 
 
 def test_commercial_is_accepted():
