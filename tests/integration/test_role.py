@@ -77,6 +77,10 @@ def test_onboard_creates_the_role_and_connector_then_a_second_run_changes_nothin
 
     assert_ok(again)
     assert again.stat("changed") == 0, again.output
+    # The converged path publishes the same result, taken from the shared connector list.
+    assert f"IAM role ARN:   {role_arn}" in again.stdout
+    assert f"Connector ID:   {connector['name']}" in again.stdout
+    assert f"Workspace ID:   {workspace_id}" in again.stdout
     aws_writes = [r for r in sb.aws.write_requests() if r in sb.aws.requests[aws_before:]]
     azure_new = sb.azure.requests[azure_before:]
     assert aws_writes == []
