@@ -20,6 +20,7 @@ from helpers.ansible_run import REPO, ansible_env
 BIN = Path(sys.executable).parent
 GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
 MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
+FILTERS = sorted(p.stem for p in (REPO / "plugins" / "filter").glob("*.py") if p.stem != "__init__")
 ROLES = sorted(p.name for p in (REPO / "roles").iterdir() if (p / "meta" / "argument_specs.yml").exists())
 
 pytestmark = pytest.mark.slow
@@ -94,6 +95,18 @@ def test_ansible_doc_renders_each_module_from_the_tarball(installed: Path, modul
     assert body["doc"]["options"]
     assert body["examples"].strip()
     assert body["return"] is not None
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_ansible_doc_renders_each_filter_from_the_tarball(installed: Path, name: str) -> None:
+    doc = json.loads(
+        run(str(BIN / "ansible-doc"), "-t", "filter", "--json", f"sentinel.aws.{name}", env=installed_env(installed)).stdout
+    )
+    body = doc[f"sentinel.aws.{name}"]
+    assert body["doc"]["short_description"]
+    assert body["doc"]["options"]["_input"]
+    assert body["examples"].strip()
+    assert body["return"]["_value"]
 
 
 @pytest.mark.parametrize("role", ROLES)
