@@ -77,6 +77,9 @@ def test_onboard_creates_the_role_and_connector_then_a_second_run_changes_nothin
 
     assert_ok(again)
     assert again.stat("changed") == 0, again.output
+    # A converged account's tasks hold no connector task at all, not even a skipped one.
+    assert "Create or converge the Sentinel data connector" in run.stdout
+    assert "Create or converge the Sentinel data connector" not in again.stdout
     # The converged path publishes the same result, taken from the shared connector list.
     assert f"IAM role ARN:   {role_arn}" in again.stdout
     assert f"Connector ID:   {connector['name']}" in again.stdout
