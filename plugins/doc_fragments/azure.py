@@ -89,7 +89,7 @@ options:
     description:
       - Seconds to wait for each answer from Azure. A request that gets no answer in time is retried
         (up to 3 times, like a dropped connection), then the task fails naming the operation.
-      - The task's time budget for Azure is the larger of this and O(wait_timeout) (60 seconds in modules
+      - The task's time budget for Azure is the larger of this and C(wait_timeout) (60 seconds in modules
         without that option). Every wait before a retry (throttling, server errors, dropped connections,
         Microsoft Entra ID included) must end within it. A C(Retry-After) asking for longer than the time left
         fails the task at once, naming the wait asked for and the HTTP status.

@@ -246,13 +246,10 @@ def test_a_refused_retry_after_names_the_wait_and_the_status():
 
 
 def test_a_refused_retry_after_behind_an_entra_error_is_found():
-    try:
-        try:
-            raise az.RetryAfterBeyondBudget(429, 400.0, 50.0, 60.0)
-        except az.RetryAfterBeyondBudget as inner:
-            raise ClientAuthenticationError(message="Authentication failed: %s" % inner) from inner
-    except ClientAuthenticationError as wrapped:
-        result = az.translate_error(wrapped, "read workspace", "law-x", "rg")
+    inner = az.RetryAfterBeyondBudget(429, 400.0, 50.0, 60.0)
+    wrapped = ClientAuthenticationError(message="Authentication failed: %s" % inner)
+    wrapped.__cause__ = inner  # as azure-identity's wrap_exceptions raises it ("from ex")
+    result = az.translate_error(wrapped, "read workspace", "law-x", "rg")
     assert "asked to wait 400 seconds" in result["msg"] and result["status_code"] == 429
     assert "check client_id" not in result["msg"]
 
