@@ -58,6 +58,8 @@ options:
         Resource Manager metadata endpoint (for example V(https://management.azure.com) or an Azure
         Stack Hub endpoint). The module reads C(<url>/metadata/endpoints) to find the Resource
         Manager URL, the sign-in authority and the token audience.
+      - The metadata URL, and the sign-in and Resource Manager endpoints it names, must be C(https://);
+        a plain-HTTP one is refused before any secret is sent.
       - Can be set with the E(AZURE_CLOUD_ENVIRONMENT) environment variable.
     type: str
     default: AzureCloud
@@ -87,6 +89,10 @@ options:
     description:
       - Seconds to wait for each answer from Azure. A request that gets no answer in time is retried
         (up to 3 times, like a dropped connection), then the task fails naming the operation.
+      - The task's time budget for Azure is the larger of this and C(wait_timeout) (60 seconds in modules
+        without that option). Every wait before a retry (throttling, server errors, dropped connections,
+        Microsoft Entra ID included) must end within it. A C(Retry-After) asking for longer than the time left
+        fails the task at once, naming the wait asked for and the HTTP status.
     type: int
     default: 60
 requirements:

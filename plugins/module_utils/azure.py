@@ -18,7 +18,8 @@ import json
 import os
 import re
 import subprocess
-from typing import Any, Dict, List, Optional
+import time
+from typing import Any, Callable, Dict, List, Optional
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
@@ -94,7 +95,7 @@ METADATA_PATH = "/metadata/endpoints"
 METADATA_API_VERSIONS = ("2022-09-01", "2015-01-01")
 
 # The one retry policy for every Azure call (azure-core RetryPolicy keywords): 408/429/5xx and
-# connection errors, honouring Retry-After; total time bounded so a task cannot hang for long.
+# connection errors, honouring Retry-After. BoundedRetryPolicy adds the time budget: see there.
 RETRY_SETTINGS = dict(
     retry_total=6,
     retry_connect=3,
@@ -102,16 +103,86 @@ RETRY_SETTINGS = dict(
     retry_status=6,
     retry_backoff_factor=0.8,
     retry_backoff_max=30,
-    timeout=180,
 )
 CONNECTION_TIMEOUT = 30
 # azure-core waits 300 s for an answer by default; a hung front end would hold a task that long
 # per attempt. A read timeout counts as a read error, retried (retry_read) like a dropped connection.
 DEFAULT_READ_TIMEOUT = 60
+# The time budget of modules without a wait_timeout option (data_connector's default wait_timeout).
+DEFAULT_WAIT_TIMEOUT = 60
 
 
 class AzureAuthError(ValueError):
     """The authentication options are inconsistent; raised before any network call."""
+
+
+class RetryAfterBeyondBudget(Exception):
+    """Azure asked (Retry-After) for a wait that would end past the module's time budget.
+
+    Not an AzureError on purpose: azure-core's RetryPolicy retries AzureErrors raised inside its
+    loop, and this must end the call at once.
+    """
+
+    def __init__(self, status_code: int, asked: float, left: float, budget: float):
+        self.status_code = status_code
+        self.asked = asked
+        self.left = max(0.0, left)
+        self.budget = budget
+        super(RetryAfterBeyondBudget, self).__init__(
+            "Azure answered HTTP %d and asked to wait %.0f seconds (Retry-After) before retrying, more than the "
+            "%.0f seconds left of this task's %.0f-second time budget (the larger of wait_timeout and "
+            "read_timeout); try again later, or raise wait_timeout" % (status_code, asked, self.left, budget)
+        )
+
+
+def time_budget(params: Dict[str, Any]) -> float:
+    """Seconds one module run may spend on Azure, retry waits included.
+
+    The larger of wait_timeout (how long the user accepts waiting; modules without the option use
+    data_connector's default) and read_timeout (one full attempt must always fit).
+    """
+    wait_timeout = params.get("wait_timeout")
+    if wait_timeout is None:
+        wait_timeout = DEFAULT_WAIT_TIMEOUT
+    return float(max(wait_timeout, params.get("read_timeout") or DEFAULT_READ_TIMEOUT))
+
+
+def bounded_retry_policy_class(deadline: float, budget: float) -> Any:
+    """azure-core's RetryPolicy bound to one module run's deadline (time.monotonic()) and budget."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class BoundedRetryPolicy(RetryPolicy):
+        """azure-core's RetryPolicy whose waits all end before the module's deadline.
+
+        RetryPolicy.send sleeps for Retry-After whatever its length (_sleep_for_retry) and only
+        then finds its `timeout` spent ("Response timeout", no status). Here increment(), called
+        before each sleep, checks the coming wait against the deadline: a Retry-After that does not
+        fit raises RetryAfterBeyondBudget at once; a back-off that does not fit ends the retries,
+        so the last answer or error is what the caller sees.
+        """
+
+        def __init__(self, **kwargs: Any):
+            kwargs.setdefault("timeout", budget)
+            super(BoundedRetryPolicy, self).__init__(**kwargs)
+
+        def increment(self, settings: Dict[str, Any], response: Any = None, error: Any = None) -> bool:
+            if not super(BoundedRetryPolicy, self).increment(settings, response=response, error=error):
+                return False
+            http_response = getattr(response, "http_response", None) if error is None else None
+            asked = self.get_retry_after(response) if http_response is not None else None
+            left = deadline - time.monotonic()
+            if (asked or self.get_backoff_time(settings)) <= left:
+                return True
+            if asked:
+                raise RetryAfterBeyondBudget(http_response.status_code, asked, left, budget)
+            return False
+
+    return BoundedRetryPolicy
+
+
+def bounded_retry_policy(deadline: float, budget: float) -> Any:
+    """The retry policy of every ARM and metadata call of one module run."""
+    return bounded_retry_policy_class(deadline, budget)(**RETRY_SETTINGS)
 
 
 def _truthy(value: Any) -> bool:
@@ -130,6 +201,16 @@ def known_cloud(name: str) -> Optional[Dict[str, str]]:
 
 def _scope_for(audience: str) -> str:
     return audience.rstrip("/") + "/.default"
+
+
+def require_https(what: str, url: Any) -> str:
+    """Refuse an endpoint that is not https://: the client secret and bearer tokens go to these."""
+    if not isinstance(url, str) or not url.lower().startswith("https://"):
+        raise AzureAuthError(
+            "%s must be an https:// URL, got %r: the sign-in secret and bearer tokens are never sent over "
+            "plain HTTP" % (what, url)
+        )
+    return url
 
 
 def parse_cloud_metadata(payload: Any, metadata_url: str) -> Dict[str, str]:
@@ -156,7 +237,11 @@ def parse_cloud_metadata(payload: Any, metadata_url: str) -> Dict[str, str]:
     login = authentication.get("loginEndpoint")
     if not login:
         raise ValueError("cloud metadata at %s has no authentication.loginEndpoint" % metadata_url)
-    resource_manager = entry.get("resourceManager") or base
+    # The metadata document is what points the client secret somewhere: checked before any sign-in.
+    require_https("authentication.loginEndpoint in the cloud metadata at %s" % metadata_url, login)
+    resource_manager = require_https(
+        "resourceManager in the cloud metadata at %s" % metadata_url, entry.get("resourceManager") or base
+    )
     audiences = authentication.get("audiences") or [resource_manager]
     return dict(
         name=entry.get("name") or metadata_url,
@@ -166,13 +251,12 @@ def parse_cloud_metadata(payload: Any, metadata_url: str) -> Dict[str, str]:
     )
 
 
-def fetch_cloud_metadata(metadata_url: str, verify: bool) -> Dict[str, str]:
+def fetch_cloud_metadata(metadata_url: str, verify: bool, retry_policy: Any) -> Dict[str, str]:
     """GET <url>/metadata/endpoints through azure-core (same retry policy and CA handling)."""
     from azure.core import PipelineClient
-    from azure.core.pipeline.policies import RetryPolicy
     from azure.core.rest import HttpRequest
 
-    client = PipelineClient(metadata_url, policies=[RetryPolicy(**RETRY_SETTINGS)])
+    client = PipelineClient(metadata_url, policies=[retry_policy])
     last_status = None
     for api_version in METADATA_API_VERSIONS:
         url = "%s%s?api-version=%s" % (metadata_url.rstrip("/"), METADATA_PATH, api_version)
@@ -188,13 +272,19 @@ def fetch_cloud_metadata(metadata_url: str, verify: bool) -> Dict[str, str]:
     )
 
 
-def resolve_cloud(cloud_environment: str, verify: bool) -> Dict[str, str]:
-    """A cloud name (AzureCloud, AzureUSGovernment, AzureChinaCloud) or a metadata URL."""
+def resolve_cloud(cloud_environment: str, verify: bool, retry_policy: Any = None) -> Dict[str, str]:
+    """A cloud name (AzureCloud, AzureUSGovernment, AzureChinaCloud) or an https:// metadata URL.
+
+    A plain-HTTP metadata URL is refused: the document names the login endpoint the secret is
+    posted to, and over HTTP anyone on the path could rewrite it.
+    """
     cloud = known_cloud(cloud_environment)
     if cloud:
         return dict(cloud)
-    if cloud_environment.startswith("https://") or cloud_environment.startswith("http://"):
-        return fetch_cloud_metadata(cloud_environment, verify)
+    if cloud_environment.lower().startswith("http://"):
+        require_https("cloud_environment (a metadata endpoint URL)", cloud_environment)
+    if cloud_environment.lower().startswith("https://"):
+        return fetch_cloud_metadata(cloud_environment, verify, retry_policy)
     raise AzureAuthError(
         "cloud_environment must be AzureCloud, AzureUSGovernment, AzureChinaCloud or an https:// "
         "metadata endpoint URL, got %r" % cloud_environment
@@ -260,7 +350,9 @@ def cli_subscription_id() -> str:
         raise AzureAuthError("subscription_id not given and 'az account show' failed: %s" % exc) from exc
 
 
-def build_credential(settings: Dict[str, Any], cloud: Dict[str, str], params: Dict[str, Any]) -> Any:
+def build_credential(
+    settings: Dict[str, Any], cloud: Dict[str, str], params: Dict[str, Any], deadline: Optional[float] = None
+) -> Any:
     """The azure-identity credential for the chosen method (no hand-written token code)."""
     verify = connection_verify(params)
     common = dict(connection_verify=verify)
@@ -268,13 +360,24 @@ def build_credential(settings: Dict[str, Any], cloud: Dict[str, str], params: Di
     if method == "service_principal":
         from azure.identity import ClientSecretCredential
 
+        budget = time_budget(params)
+        deadline = deadline if deadline is not None else time.monotonic() + budget
+        authority = require_https(
+            "adfs_authority_url" if params.get("adfs_authority_url") else "the login endpoint",
+            params.get("adfs_authority_url") or cloud["authority"],
+        )
+        # Entra ID's 429/5xx are retried by the credential's own azure-core pipeline: give it the
+        # same settings and time budget as ARM calls (azure-identity's build_pipeline takes the
+        # policy class as retry_policy_class, as its IMDS credential does), else it retries 10 times
+        # with waits of up to 120 s and sleeps any Retry-After in full.
         return ClientSecretCredential(
             settings["tenant"],
             settings["client_id"],
             settings["secret"],
-            authority=params.get("adfs_authority_url") or cloud["authority"],
+            authority=authority,
             disable_instance_discovery=bool(params.get("disable_instance_discovery")),
-            **common,
+            retry_policy_class=bounded_retry_policy_class(deadline, budget),
+            **dict(RETRY_SETTINGS, **common),
         )
     if method == "msi":
         from azure.identity import ManagedIdentityCredential
@@ -285,18 +388,56 @@ def build_credential(settings: Dict[str, Any], cloud: Dict[str, str], params: Di
     return AzureCliCredential(tenant_id=settings.get("tenant"))
 
 
+def arm_error_code(http_response: Any) -> Optional[str]:
+    """error.code of an ARM error body ({"error": {"code", "message"}}), or None."""
+    try:
+        body = json.loads(http_response.text())
+    except (ValueError, TypeError, AttributeError):
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
+
+
+def renewing_authentication_policy(credential: Any, scope: str, renew_credential: Callable[[], Any]) -> Any:
+    """ARM's bearer-token policy that answers ExpiredAuthenticationToken with one fresh token.
+
+    ARM answers an expired token with 401 ExpiredAuthenticationToken (terraform-provider-azurerm
+    #20867 shows the body). azure-core's BearerTokenCredentialPolicy drops its cached token on a
+    401 but re-sends only for a CAE claims challenge, and the credential's own cache (MSAL's)
+    would hand the same expired token back; so a new credential is built (an empty cache) and the
+    request is sent once more. Checked after the base policy, so it works with or without the
+    WWW-Authenticate challenge header.
+    """
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+
+    class RenewingAuthenticationPolicy(ARMChallengeAuthenticationPolicy):
+        def send(self, request: Any) -> Any:
+            response = super(RenewingAuthenticationPolicy, self).send(request)
+            if (
+                response.http_response.status_code == 401
+                and arm_error_code(response.http_response) == "ExpiredAuthenticationToken"
+            ):
+                self._credential = renew_credential()
+                self.authorize_request(request, *self._scopes)
+                response = self.next.send(request)
+            return response
+
+    return RenewingAuthenticationPolicy(credential, scope)
+
+
 def client_kwargs(session: "AzureSession") -> Dict[str, Any]:
     """Keyword arguments every management client gets: endpoint, scope, CA handling, retries."""
-    kwargs = dict(
+    scope = session.cloud["scope"]
+    return dict(
         base_url=session.cloud["resource_manager"],
-        credential_scopes=[session.cloud["scope"]],
+        credential_scopes=[scope],
         connection_verify=session.verify,
         connection_timeout=CONNECTION_TIMEOUT,
         read_timeout=session.params.get("read_timeout") or DEFAULT_READ_TIMEOUT,
         user_agent="sentinel.aws-ansible",
+        retry_policy=bounded_retry_policy(session.deadline, session.budget),
+        authentication_policy=renewing_authentication_policy(session.credential, scope, session.renew_credential),
     )
-    kwargs.update(RETRY_SETTINGS)
-    return kwargs
 
 
 class AzureSession:
@@ -309,14 +450,26 @@ class AzureSession:
         if read_timeout is not None and read_timeout < 1:
             raise InvalidInput("read_timeout must be 1 second or more, got %d" % read_timeout)
         self.verify = connection_verify(params)
+        # One deadline for the whole run: every retry wait of every call must end before it.
+        self.budget = time_budget(params)
+        self.deadline = time.monotonic() + self.budget
         self.settings = auth_settings(params)
         self.subscription_id = subscription_id or self.settings.get("subscription_id")
         if not self.subscription_id and self.settings["method"] != "cli":
             raise AzureAuthError("subscription_id is required (option or AZURE_SUBSCRIPTION_ID)")
-        self.cloud = resolve_cloud(params.get("cloud_environment") or "AzureCloud", self.verify)
-        self.credential = build_credential(self.settings, self.cloud, params)
+        self.cloud = resolve_cloud(
+            params.get("cloud_environment") or "AzureCloud",
+            self.verify,
+            bounded_retry_policy(self.deadline, self.budget),
+        )
+        self.credential = self.renew_credential()
         self.subscription_id = self.subscription_id or cli_subscription_id()
         self._clients: Dict[str, Any] = {}
+
+    def renew_credential(self) -> Any:
+        """A new credential (with an empty token cache); the clients' policies call it on an expired token."""
+        self.credential = build_credential(self.settings, self.cloud, self.params, self.deadline)
+        return self.credential
 
     @property
     def secrets(self) -> List[Optional[str]]:
@@ -344,13 +497,65 @@ SECURITY_INSIGHTS_API_VERSION = "2021-10-01"
 WORKSPACE_API_VERSION = "2022-10-01"
 
 
+def inner_message(message: str) -> str:
+    """The service's own text of an ARM error message that may be double-encoded.
+
+    Sentinel often answers {"error": {"code": "BadRequest", "message": "{\"error\": {\"code\":
+    ..., \"message\": \"Workspace 'x' is not onboarded ...\"}}"}}: the outer message is itself a
+    JSON error. Unwrapped as long as it is one (a few levels at most).
+    """
+    for _level in range(3):
+        try:
+            decoded = json.loads(message)
+        except (ValueError, TypeError):
+            break
+        error = decoded.get("error") if isinstance(decoded, dict) else None
+        if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+            break
+        message = error["message"]
+    return message
+
+
 def error_details(exc: BaseException) -> Dict[str, Any]:
     """HTTP status and ARM error code/message of an azure-core exception, when it has them."""
     status = getattr(exc, "status_code", None)
     error = getattr(exc, "error", None)
     code = getattr(error, "code", None)
-    message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
-    return dict(status_code=status, error_code=code, message=str(message).splitlines()[0] if message else "")
+    message = inner_message(str(getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)))
+    return dict(status_code=status, error_code=code, message=message.splitlines()[0] if message else "")
+
+
+# Entra ID answers that mean the identity itself is refused, not that the service is in trouble
+# (Microsoft Learn, "Microsoft Entra authentication and authorization error codes"): every AADSTS
+# code except these transient ones (AADSTS50000 TokenIssuanceError, AADSTS90033
+# MsodsServiceUnavailable). Throttling (429) and server errors (5xx) carry no AADSTS code.
+TRANSIENT_AADSTS = ("AADSTS50000", "AADSTS90033")
+# Sentinel's 400 BadRequest texts when it is unavailable on a workspace (clients pinning them:
+# "is not onboarded to Microsoft Sentinel" / "is not registered to 'Microsoft.SecurityInsights'";
+# iknowjason/PurpleCloud #42 and microsoft/zerotrustassessment #1241 quote the first in full).
+NOT_ONBOARDED = re.compile(r"is not onboarded to Microsoft Sentinel", re.IGNORECASE)
+PROVIDER_NOT_REGISTERED = re.compile(r"is not registered to 'Microsoft\.SecurityInsights'", re.IGNORECASE)
+ENTRA_HTTP_ERROR = re.compile(r"HTTP Error: (\d{3})")
+ENTRA_SERVICE_TROUBLE = re.compile(r"TooManyRequests|temporarily_unavailable|server_error|ServiceUnavailable")
+
+
+def token_refusal(reason: str) -> Dict[str, Any]:
+    """What an Entra ID (token endpoint) failure means: {credentials: bool, code, http_status}.
+
+    credentials is True only for a refusal of the identity (an AADSTS code that is not transient):
+    wrong secret (AADSTS7000215), unknown app (AADSTS700016), unknown tenant (AADSTS90002, which
+    MSAL reports as "Unable to get authority configuration"), ...
+    """
+    found = re.search(r"AADSTS\d+", reason)
+    code = found.group(0) if found else None
+    status = ENTRA_HTTP_ERROR.search(reason)
+    http_status = int(status.group(1)) if status else None
+    if http_status is None and ENTRA_SERVICE_TROUBLE.search(reason):
+        http_status = 429 if "TooManyRequests" in reason else 503
+    # MSAL's own words when the tenant's OpenID configuration is refused (unknown tenant: 400 AADSTS90002).
+    unknown_authority = "Unable to get authority configuration" in reason
+    credentials = (bool(code) and code not in TRANSIENT_AADSTS) or unknown_authority
+    return dict(credentials=credentials, code=code, http_status=http_status)
 
 
 def scrub(text: str, secrets: List[Optional[str]]) -> str:
@@ -376,11 +581,32 @@ def translate_error(
     """
     from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 
+    exc = _beyond_budget_cause(exc) or exc
     details = error_details(exc)
     status = details["status_code"]
     reason = details["message"]
     where = "workspace %s" % workspace + (" in resource group %s" % resource_group if resource_group else "")
-    if (isinstance(exc, ClientAuthenticationError) and status in (None, 400, 401)) or status == 401:
+    refusal = token_refusal(reason) if isinstance(exc, ClientAuthenticationError) and status is None else None
+    if isinstance(exc, RetryAfterBeyondBudget):
+        msg = "could not %s on %s: %s" % (operation, where, reason)
+    elif status == 400 and PROVIDER_NOT_REGISTERED.search(reason):
+        msg = (
+            "could not %s on %s: the subscription is not registered for the Microsoft.SecurityInsights resource "
+            "provider. Register it (az provider register --namespace Microsoft.SecurityInsights, or the "
+            "portal's Resource providers page), then enable Microsoft Sentinel on the workspace (%s)"
+            % (operation, where, reason)
+        )
+    elif status == 400 and NOT_ONBOARDED.search(reason):
+        msg = "could not %s: %s" % (operation, not_enabled_message(workspace, resource_group, reason))
+    elif refusal is not None and not refusal["credentials"]:
+        # The token endpoint failed without refusing the identity: throttling, 5xx, no answer.
+        status = refusal["http_status"]
+        msg = (
+            "Microsoft Entra ID did not issue a token to %s (%s, retried within the task's time budget): a "
+            "problem of the sign-in service, not of the credentials; try again later (%s)"
+            % (operation, "HTTP %d" % status if status else "no usable answer", reason)
+        )
+    elif (isinstance(exc, ClientAuthenticationError) and status in (None, 400, 401)) or status == 401:
         msg = "authentication failed while trying to %s: check client_id, secret, tenant and cloud_environment (%s)" % (
             operation,
             reason,
@@ -405,9 +631,32 @@ def translate_error(
     code = details["error_code"]
     if code is None:
         # Entra ID errors come as text only: keep their AADSTS code (AADSTS7000215: wrong secret).
-        found = re.search(r"AADSTS\d+", reason)
-        code = found.group(0) if found else None
+        code = token_refusal(reason)["code"]
     return dict(msg=scrub(msg, secrets or []), status_code=status, error_code=code)
+
+
+def not_enabled_message(workspace: str, resource_group: str, reason: str = "") -> str:
+    return (
+        "Microsoft Sentinel is not enabled on workspace %s in resource group %s: enable it, or set "
+        "ensure_sentinel: true%s"
+        % (
+            workspace,
+            resource_group,
+            " (%s)" % reason if reason else "",
+        )
+    )
+
+
+def _beyond_budget_cause(exc: BaseException) -> Optional[RetryAfterBeyondBudget]:
+    """The RetryAfterBeyondBudget behind exc (azure-identity wraps it in ClientAuthenticationError)."""
+    seen = 0
+    current: Optional[BaseException] = exc
+    while current is not None and seen < 5:
+        if isinstance(current, RetryAfterBeyondBudget):
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None
 
 
 class SentinelWorkspace:
@@ -544,7 +793,7 @@ def azure_errors() -> tuple:
     """The exception classes translate_error handles (imported lazily)."""
     from azure.core.exceptions import AzureError
 
-    return (AzureError,)
+    return (AzureError, RetryAfterBeyondBudget)
 
 
 def open_workspace(module: Any, reference: Dict[str, Optional[str]]) -> SentinelWorkspace:
@@ -580,18 +829,21 @@ def fail_azure(module: Any, exc: BaseException, operation: str, reference: Dict[
 def explain_unreadable_connectors(module: Any, workspace: SentinelWorkspace, exc: BaseException) -> None:
     """Listing connectors failed: say whether the workspace is missing or Sentinel is off on it."""
     reference = dict(name=workspace.name, resource_group=workspace.resource_group)
-    status = getattr(exc, "status_code", None)
-    if status in (400, 404, 409):
+    details = error_details(exc)
+    status = details["status_code"]
+    # Sentinel's own "not onboarded" answer says it all; other refusals are checked by reading the
+    # workspace and its onboarding state.
+    enabled = not NOT_ONBOARDED.search(details["message"])
+    if enabled and status in (400, 404, 409) and not PROVIDER_NOT_REGISTERED.search(details["message"]):
         try:
             workspace.get()
             enabled = workspace.sentinel_enabled()
         except azure_errors() as second:
             fail_azure(module, second, "read workspace", reference)
-        if not enabled:
-            module.fail_json(
-                msg="Microsoft Sentinel is not enabled on workspace %s in resource group %s: enable it, or set "
-                "ensure_sentinel: true" % (workspace.name, workspace.resource_group),
-                sentinel_enabled=False,
-                **{k: v for k, v in error_details(exc).items() if k != "message"},
-            )
+    if not enabled:
+        module.fail_json(
+            msg=not_enabled_message(workspace.name, workspace.resource_group),
+            sentinel_enabled=False,
+            **{k: v for k, v in details.items() if k != "message"},
+        )
     fail_azure(module, exc, "list the data connectors", reference)

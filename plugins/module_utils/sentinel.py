@@ -43,10 +43,15 @@ WORKSPACE_ID_PATTERN = re.compile(
 )
 
 # Sentinel answers a connector PUT with HTTP 400 when it cannot assume the role yet; a new IAM
-# role (or a changed trust policy) takes seconds to propagate, so this one error is retried.
-# Recognised narrowly: a 400 whose message says the role cannot be assumed.
-NOT_ASSUMABLE_PATTERN = re.compile(
-    r"(cannot|can't|could not|couldn't|unable to|failed to|not) (be )?assume|not assumable|assumerole",
+# role (or a changed trust policy) takes seconds to propagate. The wording of that refusal is not
+# public (tests/sandbox/README.md), so the PUT retries every 400 except the ones waiting cannot
+# change: the service refusing our body ("Failed to parse input. Error='Required property
+# 'dataTypes' not found'": Azure/azure-cli-extensions #4248), a second connector for the same role
+# (Azure/Azure-Sentinel #15075), and Sentinel being off on the workspace or its provider not
+# registered (the texts in module_utils/azure.py).
+PERMANENT_PUT_REFUSAL = re.compile(
+    r"Failed to parse input|Required property|two connectors with different names"
+    r"|is not onboarded to Microsoft Sentinel|is not registered to 'Microsoft\.SecurityInsights'",
     re.IGNORECASE,
 )
 
@@ -282,8 +287,9 @@ def planned_connector(
 # --- the one hand-rolled retry: "role not yet assumable" ---------------------------------------
 
 
-def is_role_not_assumable(status_code: Optional[int], message: Optional[str]) -> bool:
-    return status_code == 400 and bool(NOT_ASSUMABLE_PATTERN.search(message or ""))
+def is_retryable_put_refusal(status_code: Optional[int], message: Optional[str]) -> bool:
+    """A 400 on the connector PUT that may be the role not assumable yet: any but PERMANENT_PUT_REFUSAL."""
+    return status_code == 400 and not PERMANENT_PUT_REFUSAL.search(message or "")
 
 
 class RetryBudgetSpent(Exception):

@@ -19,8 +19,13 @@ description:
     and the role ARN, so a connector made by hand in the portal under a random ID is adopted
     rather than duplicated (Sentinel refuses two connectors of one kind for the same role).
   - Role ARNs are compared without regard to case, as IAM role names are unique regardless of case.
-  - A new IAM role takes a few seconds before Sentinel can assume it. The module retries that
-    specific refusal with exponential backoff for up to O(wait_timeout) seconds.
+  - A new IAM role takes a few seconds before Sentinel can assume it, and the wording of Sentinel's
+    refusal meanwhile is not documented. So the module retries, with exponential backoff for up to
+    O(wait_timeout) seconds, every HTTP 400 answer to the connector PUT except those waiting cannot
+    change; a refusal of the request body (C(Failed to parse input), C(Required property)), a second
+    connector for the same role (C(two connectors with different names)), and Sentinel not enabled on
+    the workspace or C(Microsoft.SecurityInsights) not registered. When the budget is spent the task
+    fails showing Sentinel's own text.
   - A re-run with nothing to change reads the connector list once and writes nothing.
 author:
   - sentinel.aws maintainers (@sentinel-aws)
@@ -59,8 +64,11 @@ options:
     default: false
   wait_timeout:
     description:
-      - How many seconds to keep retrying while Sentinel answers that it cannot assume the role
-        yet (new roles and trust policy changes take seconds to propagate in IAM).
+      - How many seconds to keep retrying while Sentinel refuses the connector with HTTP 400 (it cannot
+        assume the role yet, as new roles and trust policy changes take seconds to propagate in IAM).
+      - Also the task's time budget for Azure, with O(read_timeout) if that is longer. Every wait
+        before a retry (throttling and server errors included) must end within it. A C(Retry-After)
+        longer than the time left fails the task at once, naming the wait asked for and the HTTP status.
     type: int
     default: 60
   state:
@@ -141,7 +149,7 @@ connector:
     etag:
       description: The connector's entity tag.
       type: str
-      sample: '"0300bf09-0000-0000-0000-5c37296e0000"'
+      sample: 0300bf09-0000-0000-0000-5c37296e0000
 sentinel_enabled:
   description: V(false) when the connectors could not be listed because Microsoft Sentinel is not enabled
     on the workspace.
@@ -178,7 +186,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     connector_differs,
     desired_connector,
     find_connector,
-    is_role_not_assumable,
+    is_retryable_put_refusal,
     planned_connector,
     retry_within,
     select_for_removal,
@@ -215,10 +223,10 @@ def read_connectors(module, workspace):
 
 
 def put_with_retry(module, workspace, connector_id, role_arn, etag):
-    """PUT, retrying only Sentinel's "cannot assume the role (yet)" refusal within wait_timeout."""
+    """PUT, retrying a 400 that may be "cannot assume the role (yet)" within wait_timeout."""
 
     def role_not_ready(exc):
-        return is_role_not_assumable(getattr(exc, "status_code", None), error_details(exc)["message"])
+        return is_retryable_put_refusal(getattr(exc, "status_code", None), error_details(exc)["message"])
 
     try:
         return retry_within(
@@ -229,16 +237,18 @@ def put_with_retry(module, workspace, connector_id, role_arn, etag):
     except RetryBudgetSpent as spent:
         details = error_details(spent.last_error)
         module.fail_json(
-            msg="Sentinel could not assume role %s after %d attempts in %.0f seconds (wait_timeout=%d): %s. Check that "
-            "the role exists, that its trust policy lets %s call sts:AssumeRole with the condition sts:ExternalId "
-            "equal to the workspace ID (the customer_id of sentinel.aws.workspace_info) and does not require MFA; "
-            "raise wait_timeout if the role was created moments ago"
+            msg="Sentinel still refused the connector for role %s after %d attempts in %.0f seconds (wait_timeout=%d): "
+            "%s. If Sentinel could not assume role %s: check that the role exists, that its trust policy lets %s "
+            "call sts:AssumeRole with the condition sts:ExternalId equal to the workspace ID (the customer_id of "
+            "sentinel.aws.workspace_info) and does not require MFA; raise wait_timeout if the role was created "
+            "moments ago"
             % (
                 role_arn,
                 spent.attempts,
                 spent.waited,
                 module.params["wait_timeout"],
                 details["message"],
+                role_arn,
                 SENTINEL_AWS_PRINCIPAL,
             ),
             status_code=details["status_code"],

@@ -41,7 +41,10 @@ def test_create_then_rerun_makes_no_write_and_one_read(sb):
     stored = sb.azure.connectors()
     assert len(stored) == 1
     assert stored[0]["kind"] == "AmazonWebServicesCloudTrail"
-    assert stored[0]["properties"] == {"awsRoleArn": ROLE_ARN, "dataTypes": {"logs": {"state": "Enabled"}}}
+    # Sent as the spec's enum value; Sentinel reads it back lower-case (the recordings).
+    [put] = [r for r in sb.azure.write_requests() if r["method"] == "PUT"]
+    assert put["body"]["properties"]["dataTypes"] == {"logs": {"state": "Enabled"}}
+    assert stored[0]["properties"] == {"awsRoleArn": ROLE_ARN, "dataTypes": {"logs": {"state": "enabled"}}}
     assert created.result["connector"]["name"] == stored[0]["name"]
     assert created.result["connector"]["etag"] == stored[0]["etag"]
     assert uuid.UUID(stored[0]["name"]).version == 5  # derived from the role ARN
@@ -61,7 +64,7 @@ def test_update_logs_disabled_uses_current_etag(sb):
     updated = run_module("data_connector", args(sb, logs_enabled=False), env=sb.env, diff=True)
     assert updated.changed and not updated.failed, updated.result
     stored = sb.azure.connectors()
-    assert len(stored) == 1 and stored[0]["properties"]["dataTypes"]["logs"]["state"] == "Disabled"
+    assert len(stored) == 1 and stored[0]["properties"]["dataTypes"]["logs"]["state"] == "disabled"
     assert stored[0]["etag"] != etag_before
     assert updated.result["connector"]["logs_enabled"] is False
     assert updated.result["diff"]["before"]["logs_enabled"] is True
@@ -76,7 +79,7 @@ def test_adopts_hand_made_connector(sb):
     assert result.changed and not result.failed, result.result
     stored = sb.azure.connectors()
     assert [c["name"] for c in stored] == [handmade]  # updated in place, no duplicate
-    assert stored[0]["properties"]["dataTypes"]["logs"]["state"] == "Enabled"
+    assert stored[0]["properties"]["dataTypes"]["logs"]["state"] == "enabled"
     assert result.result["connector"]["name"] == handmade
 
 
@@ -234,3 +237,198 @@ def test_bad_input_fails_before_any_azure_call(clean_sandbox, extra, fragment):
     result = run_module("data_connector", args(clean_sandbox, **extra), env=env)
     assert result.failed and fragment in result.msg, result.msg
     assert [r for r in clean_sandbox.azure.requests if r["path"].lower().startswith("/subscriptions/")] == []
+
+
+# --- time budget: Retry-After never waited past it (issue 12, item 1) ------------------------------------------
+
+
+def test_a_retry_after_longer_than_the_time_budget_fails_at_once_naming_the_wait(sb):
+    sb.azure.add_fault(method="PUT", path_contains="dataConnectors", status=429, headers={"Retry-After": "400"})
+    started = time.monotonic()
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert time.monotonic() - started < 30  # not 400 s
+    assert result.failed
+    assert "asked to wait 400 seconds" in result.msg and "HTTP 429" in result.msg, result.msg
+    assert "write the data connector" in result.msg and "wait_timeout" in result.msg
+    assert result.result["status_code"] == 429
+    assert [p["status"] for p in connector_puts(sb)] == [429]  # no retry after the refused wait
+    assert sb.azure.connectors() == []
+
+
+def test_a_retry_after_within_a_raised_wait_timeout_is_waited_for(sb):
+    sb.azure.add_fault(method="PUT", path_contains="dataConnectors", status=503, headers={"Retry-After": "3"})
+    result = run_module("data_connector", args(sb, wait_timeout=0, read_timeout=5), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    first, second = connector_puts(sb)
+    assert (first["status"], second["status"]) == (503, 201) and second["time"] - first["time"] >= 2.9
+
+
+# --- an expired token is renewed once (issue 12, item 2) --------------------------------------------------------
+
+EXPIRED = dict(
+    method="PUT",
+    path_contains="dataConnectors",
+    status=401,
+    code="ExpiredAuthenticationToken",
+    message="The access token expiry UTC time '11/30/2026 3:00:00 AM' is earlier than current UTC time.",
+)
+CHALLENGE = {"WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token"'}
+
+
+def token_requests(sandbox):
+    return [r for r in sandbox.azure.requests if r["method"] == "POST" and r["path"].endswith("/oauth2/v2.0/token")]
+
+
+@pytest.mark.parametrize("headers", [CHALLENGE, {}], ids=["with-challenge", "without-challenge"])
+def test_an_expired_token_on_the_put_is_renewed_once_and_the_put_succeeds(sb, headers):
+    sb.azure.add_fault(**EXPIRED, headers=headers)
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    first, second = connector_puts(sb)
+    assert (first["status"], second["status"]) == (401, 201)
+    tokens = token_requests(sb)
+    assert len(tokens) == 2 and first["time"] < tokens[1]["time"] < second["time"]  # a fresh token between
+    assert len(sb.azure.connectors()) == 1
+
+
+def test_a_token_refused_again_after_renewal_fails_without_a_second_renewal(sb):
+    sb.azure.add_fault(**EXPIRED, headers=CHALLENGE, times=5)
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.failed and result.msg.startswith("authentication failed"), result.msg
+    assert [p["status"] for p in connector_puts(sb)] == [401, 401]
+    assert len(token_requests(sb)) == 2
+
+
+# --- Entra ID: service trouble is not bad credentials (issue 12, item 3) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, headers", [(500, {}), (503, {}), (429, {"Retry-After": "1"})], ids=["500", "503", "429"]
+)
+def test_entra_trouble_is_retried_then_reported_as_service_trouble(clean_sandbox, status, headers):
+    sb = clean_sandbox
+    sb.azure.add_fault(method="POST", path_contains="/oauth2/v2.0/token", status=status, headers=headers, times=50)
+    started = time.monotonic()
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert time.monotonic() - started < 90
+    assert result.failed
+    assert "Microsoft Entra ID did not issue a token" in result.msg and "not of the credentials" in result.msg
+    assert "check client_id" not in result.msg, result.msg
+    assert result.result["status_code"] == status
+    assert 2 <= len(token_requests(sb)) <= 7  # retried, within bounds (retry_status=6)
+    assert sb.azure.write_requests() == []
+
+
+def test_entra_trouble_that_passes_is_retried_and_the_run_succeeds(clean_sandbox):
+    sb = clean_sandbox
+    make_role(sb)
+    sb.azure.add_fault(method="POST", path_contains="/oauth2/v2.0/token", status=500, times=2)
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    assert [r["status"] for r in token_requests(sb)] == [500, 500, 200]
+
+
+def test_entra_retry_after_longer_than_the_budget_fails_at_once_naming_the_wait(clean_sandbox):
+    sb = clean_sandbox
+    sb.azure.add_fault(method="POST", path_contains="/oauth2/v2.0/token", status=429, headers={"Retry-After": "400"})
+    started = time.monotonic()
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert time.monotonic() - started < 30
+    assert result.failed and "asked to wait 400 seconds" in result.msg and "HTTP 429" in result.msg, result.msg
+    assert result.result["status_code"] == 429
+    assert len(token_requests(sb)) == 1
+
+
+@pytest.mark.parametrize(
+    "override, code",
+    [
+        (dict(secret="wrong-secret-0123456789"), "AADSTS7000215"),
+        (dict(client_id="0b0b0b0b-0000-4000-8000-000000000000"), "AADSTS700016"),
+        # The tenant's OpenID configuration answers AADSTS90002; MSAL reports it in its own words.
+        (dict(tenant="0c0c0c0c-0000-4000-8000-000000000000"), "double check your tenant"),
+    ],
+    ids=["invalid-secret", "unknown-app", "unknown-tenant"],
+)
+def test_credential_refusals_are_reported_as_bad_credentials_without_retrying(clean_sandbox, override, code):
+    sb = clean_sandbox
+    result = run_module("data_connector", args(sb, **override), env=sb.env)
+    assert result.failed and result.msg.startswith("authentication failed"), result.msg
+    assert "check client_id, secret, tenant" in result.msg and code in result.msg
+    assert result.result["error_code"] == (code if code.startswith("AADSTS") else None)
+    assert len(token_requests(sb)) <= 1  # a refusal is not retried
+    assert sb.azure.write_requests() == []
+
+
+# --- only https endpoints, checked before any secret is sent (issue 12, item 4) ------------------------------
+
+
+def test_a_plain_http_metadata_url_is_refused_before_any_request(clean_sandbox):
+    sb = clean_sandbox
+    http_url = sb.azure_url.replace("https://", "http://")
+    result = run_module("data_connector", args(sb, cloud_environment=http_url), env=sb.env)
+    assert result.failed and "cloud_environment" in result.msg and "must be an https:// URL" in result.msg, result.msg
+    assert sb.azure.requests == []
+
+
+@pytest.mark.parametrize("field", ["loginEndpoint", "resourceManager"])
+def test_metadata_naming_a_plain_http_endpoint_is_refused_before_the_secret_is_sent(clean_sandbox, field):
+    from sandbox.entra import cloud_entry
+
+    sb = clean_sandbox
+    entry = cloud_entry(sb.azure_url)
+    plain = sb.azure_url.replace("https://", "http://")
+    if field == "loginEndpoint":
+        entry["authentication"]["loginEndpoint"] = plain
+    else:
+        entry["resourceManager"] = plain + "/"
+    sb.azure.add_fault(method="GET", path_contains="/metadata/endpoints", status=200, body=[entry])
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.failed and field in result.msg and "must be an https:// URL" in result.msg, result.msg
+    assert token_requests(sb) == [] and [r["path"] for r in sb.azure.requests] == ["/metadata/endpoints"]
+
+
+# --- Sentinel's own refusals: inner text, actionable messages, a PUT retry robust to wording (items 5, 6) ---------
+
+
+def test_provider_not_registered_says_to_register_it(sb):
+    sb.azure.register_provider(False)
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.failed and result.result["status_code"] == 400
+    assert "not registered for the Microsoft.SecurityInsights resource provider" in result.msg, result.msg
+    assert "az provider register --namespace Microsoft.SecurityInsights" in result.msg
+    assert '{"error"' not in result.msg  # the inner message, not the double-encoded JSON
+    assert sb.azure.write_requests() == []
+
+
+def test_not_onboarded_answer_is_enough_to_say_sentinel_is_off(sb):
+    result = run_module("data_connector", args(sb, workspace_name="law-plain"), env=sb.env)
+    assert result.failed and result.result["sentinel_enabled"] is False
+    assert "not enabled on workspace law-plain" in result.msg and "ensure_sentinel" in result.msg
+    # Sentinel's "not onboarded" text decides: no further reads of the workspace or its onboarding state.
+    assert [r["path"].rsplit("/", 1)[-1] for r in arm_reads(sb)] == ["dataConnectors"]
+
+
+REWORDED = "The AWS credentials for this role could not be validated yet"
+
+
+def test_a_reworded_refusal_is_retried_like_the_known_one(sb):
+    sb.azure.not_assumable(2, message=REWORDED)
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.changed and not result.failed, result.result
+    assert [p["status"] for p in connector_puts(sb)] == [400, 400, 201]
+
+
+def test_a_reworded_refusal_past_wait_timeout_shows_sentinels_inner_text(sb):
+    sb.azure.not_assumable(1000, message=REWORDED)
+    result = run_module("data_connector", args(sb, wait_timeout=3), env=sb.env)
+    assert result.failed and REWORDED in result.msg and "wait_timeout=3" in result.msg, result.msg
+    assert '{"error"' not in result.msg
+    assert len(connector_puts(sb)) >= 2 and sb.azure.connectors() == []
+
+
+def test_a_refusal_of_our_own_body_is_not_retried(sb):
+    refusal = "Failed to parse input. Error='Required property 'dataTypes' not found in JSON. Path 'properties'.'"
+    sb.azure.add_fault(method="PUT", path_contains="dataConnectors", status=400, code="BadRequest", message=refusal)
+    result = run_module("data_connector", args(sb), env=sb.env)
+    assert result.failed and "Required property 'dataTypes' not found" in result.msg, result.msg
+    assert [p["status"] for p in connector_puts(sb)] == [400]

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.sentinel.aws.plugins.module_utils.azure import AzureSession, SentinelWorkspace
 from sandbox import Sandbox
 
 from helpers.ansible_run import PlaybookRun, run_playbook
 from helpers.onboarding import ONBOARD, OFFBOARD, ROLE_NAME, READ_ONLY_POLICY, SENTINEL_PRINCIPAL, role_vars
+from helpers.sandbox_state import make_role
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +68,9 @@ def assert_fully_onboarded(sb: Sandbox) -> None:
     [connector] = connectors(sb)
     assert connector["kind"] == "AmazonWebServicesCloudTrail"
     assert connector["properties"]["awsRoleArn"] == role_arn(sb)
-    assert connector["properties"]["dataTypes"]["logs"]["state"] == "Enabled"
+    assert (
+        connector["properties"]["dataTypes"]["logs"]["state"] == "enabled"
+    )  # read back lower-case, as Sentinel answers
 
 
 def assert_converged_rerun(sb: Sandbox) -> None:
@@ -431,3 +435,88 @@ def test_answers_that_always_hang_fail_naming_the_operation(clean_sandbox: Sandb
     # Bounded: the first try and azure-core's 3 read retries, then the task fails.
     assert len(settled_azure_attempts(sb, "GET", "dataConnectors", 4)) == 4
     assert sb.azure.write_requests() == []
+
+
+# --- issue 12: bounded waits, renewed tokens, Sentinel's wording ---------------------------------------------
+
+
+def test_a_retry_after_past_the_time_budget_fails_within_seconds_naming_it_and_a_rerun_converges(
+    clean_sandbox: Sandbox,
+) -> None:
+    sb = clean_sandbox
+    sb.azure.add_fault(method="PUT", path_contains="dataConnectors", status=429, headers={"Retry-After": "400"})
+
+    started = time.monotonic()
+    run = play(sb)
+
+    assert run.returncode != 0
+    assert time.monotonic() - started < 60  # the whole playbook, not 400 s
+    [message] = run.failure_messages()
+    assert "asked to wait 400 seconds" in message and "HTTP 429" in message, message
+    assert [p["status"] for p in azure_attempts(sb, "PUT", "dataConnectors")] == [429]
+    assert roles(sb) == [ROLE_NAME] and connectors(sb) == []
+
+    rerun = play(sb)  # the fault is used up: the throttling is over
+    assert rerun.returncode == 0, rerun.output
+    assert_fully_onboarded(sb)
+
+
+def test_an_expired_token_on_the_put_after_the_iam_writes_is_renewed_and_the_run_converges(
+    clean_sandbox: Sandbox,
+) -> None:
+    sb = clean_sandbox
+    sb.azure.add_fault(
+        method="PUT",
+        path_contains="dataConnectors",
+        status=401,
+        code="ExpiredAuthenticationToken",
+        message="The access token expiry UTC time is earlier than current UTC time.",
+        headers={"WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token"'},
+    )
+
+    run = play(sb)
+
+    assert run.returncode == 0, run.output
+    assert [p["status"] for p in azure_attempts(sb, "PUT", "dataConnectors")] == [401, 201]
+    assert_fully_onboarded(sb)
+
+
+def test_tokens_expiring_mid_run_are_replaced_by_one_fresh_token(
+    clean_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The emulator's own expiry (401 ExpiredAuthenticationToken with its challenge), through the module_utils."""
+    sb = clean_sandbox
+    make_role(sb)
+    env = sb.env
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sb.ca_path))  # the sandbox's CA, as modules get it
+    params = dict(
+        auth_source="env",
+        subscription_id=env["AZURE_SUBSCRIPTION_ID"],
+        client_id=env["AZURE_CLIENT_ID"],
+        secret=env["AZURE_SECRET"],
+        tenant=env["AZURE_TENANT"],
+        cloud_environment=sb.azure_url,
+        disable_instance_discovery=True,
+        cert_validation_mode="validate",
+        read_timeout=10,
+    )
+    workspace = SentinelWorkspace(AzureSession(params), sb.seed["resource_group"], sb.workspace["name"])
+    assert workspace.list_connectors() == []
+    sb.azure.tokens.expire_all()  # the token in hand (and in MSAL's cache) is now expired
+
+    created = workspace.put_connector("3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21", role_arn(sb), True, None)
+
+    assert created["aws_role_arn"] == role_arn(sb) and created["logs_enabled"] is True
+    assert [p["status"] for p in azure_attempts(sb, "PUT", "dataConnectors")] == [401, 201]
+    assert len(azure_attempts(sb, "POST", "/oauth2/v2.0/token")) == 2
+
+
+def test_a_reworded_not_assumable_refusal_is_retried_and_the_run_converges(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    sb.azure.not_assumable(2, message="Sentinel could not validate the AWS credentials for this role")
+
+    run = play(sb)
+
+    assert run.returncode == 0, run.output
+    assert [p["status"] for p in azure_attempts(sb, "PUT", "dataConnectors")] == [400, 400, 201]
+    assert_fully_onboarded(sb)

@@ -63,7 +63,7 @@ def test_onboard_creates_the_role_and_connector_then_a_second_run_changes_nothin
     [connector] = sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])
     assert connector["kind"] == "AmazonWebServicesCloudTrail"
     assert connector["properties"]["awsRoleArn"] == role_arn
-    assert connector["properties"]["dataTypes"]["logs"]["state"] == "Enabled"
+    assert connector["properties"]["dataTypes"]["logs"]["state"] == "enabled"  # read back lower-case, as Sentinel answers
 
     # The playbook ends by showing where the result is: role ARN, connector ID, workspace ID.
     assert f"IAM role ARN:   {role_arn}" in run.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +265,15 @@ def test_onboarding_state_get_put_and_connectors_need_it(clean_sandbox):
         client.sentinel_onboarding_states.get(RG, "law-plain", "default")
     with pytest.raises(HttpResponseError) as not_onboarded:
         client.data_connectors.create_or_update(RG, "law-plain", "c1", trail_connector(role_arn))
-    assert not_onboarded.value.status_code == 400 and "not onboarded" in not_onboarded.value.error.message
+    # The real wording, double-encoded as Sentinel answers it (tests/sandbox/README.md).
+    assert not_onboarded.value.status_code == 400
+    assert json.loads(not_onboarded.value.error.message) == {
+        "error": {
+            "code": "BadRequest",
+            "message": "Workspace 'law-plain' is not onboarded to Microsoft Sentinel. Please onboard through the "
+            "portal or use the OnboardingStates ARM api to onboard to Sentinel.",
+        }
+    }
 
     created = client.sentinel_onboarding_states.create(
         RG, "law-plain", "default", SentinelOnboardingState(customer_managed_key=False)
@@ -272,7 +281,10 @@ def test_onboarding_state_get_put_and_connectors_need_it(clean_sandbox):
     assert created.id.endswith("/law-plain/providers/Microsoft.SecurityInsights/onboardingStates/default")
     again = client.sentinel_onboarding_states.create(RG, "law-plain", "default", SentinelOnboardingState())
     assert [r["status"] for r in sb.azure.write_requests() if "onboardingStates" in r["path"]] == [201, 200]
-    assert again.etag != created.etag
+    # As the azure-cli-extensions recording answers: properties {}, systemData, no etag.
+    assert (created.etag, again.etag, created.customer_managed_key) == (None, None, None)
+    assert created.system_data.created_by == sb.seed["client_id"]
+    assert created.system_data.created_by_type == "Application"
     jsonschema.validate(
         client.sentinel_onboarding_states.get(RG, "law-plain", "default").serialize(keep_readonly=True),
         spec_schema("OnboardingStates.json", "SentinelOnboardingState"),
@@ -294,7 +306,7 @@ def test_connector_create_get_list_update_delete(clean_sandbox):
 
     created = client.data_connectors.create_or_update(RG, WS, "aws-1", trail_connector(role_arn))
     assert created.kind == "AmazonWebServicesCloudTrail" and created.aws_role_arn == role_arn
-    assert created.data_types.logs.state == "Enabled"
+    assert created.data_types.logs.state == "enabled"  # lower-case, as in the recordings
     assert created.id == arm_url(sb, "/providers/Microsoft.SecurityInsights/dataConnectors/aws-1")[len(sb.azure_url) :]
 
     fetched = client.data_connectors.get(RG, WS, "aws-1")
@@ -333,11 +345,17 @@ def test_connector_answers_follow_the_spec(clean_sandbox):
         url, params={"api-version": "2021-10-01"}, headers=bearer, verify=str(sb.ca_path), timeout=10
     ).json()
 
-    jsonschema.validate(put.json(), spec_schema("DataConnectors.json", "AwsCloudTrailDataConnector"))
-    jsonschema.validate(listing, spec_schema("DataConnectors.json", "DataConnectorList"))
-    for answer in [put.json(), *listing["value"]]:
+    # Where the service differs from its spec, the recordings win: dataTypes.logs.state is read back
+    # lower-case (the spec's enum says "Enabled"), so that one value is title-cased before validating.
+    created = put.json()
+    for answer in [created, *listing["value"]]:
+        assert answer["properties"]["dataTypes"]["logs"]["state"] == "enabled"
         assert {"id", "name", "type", "etag", "kind", "properties"} <= set(answer)
         assert answer["type"] == "Microsoft.SecurityInsights/dataConnectors"
+        assert str(uuid.UUID(answer["etag"])) == answer["etag"]  # a bare GUID, no quotes
+        answer["properties"]["dataTypes"]["logs"]["state"] = "Enabled"
+    jsonschema.validate(created, spec_schema("DataConnectors.json", "AwsCloudTrailDataConnector"))
+    jsonschema.validate(listing, spec_schema("DataConnectors.json", "DataConnectorList"))
     wrong_kind = {**body, "kind": "NotAKind"}
     bad = requests.put(
         f"{url}/c2",
@@ -407,10 +425,59 @@ def test_not_assumable_switch_simulates_iam_propagation(clean_sandbox):
     for _attempt in range(2):
         with pytest.raises(HttpResponseError) as error:
             client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn))
-        assert error.value.error.message.startswith(
+        assert json.loads(error.value.error.message)["error"]["message"].startswith(
             "Invalid AWS role ARN or the role cannot be assumed by Microsoft Sentinel"
         )
     assert client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn)).name == "c"
+
+
+def test_not_assumable_can_be_reworded(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    role_arn = sentinel_role(sb, "fresh")
+    sb.azure.not_assumable(1, message="Something new about the AWS role")
+    with pytest.raises(HttpResponseError) as error:
+        client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn))
+    assert json.loads(error.value.error.message)["error"]["message"].startswith("Something new about the AWS role: ")
+    sb.azure.reset()
+    sb.azure.not_assumable(1)
+    with pytest.raises(HttpResponseError) as error:
+        client.data_connectors.create_or_update(RG, WS, "c", trail_connector(role_arn))
+    assert "cannot be assumed by Microsoft Sentinel" in error.value.error.message  # reset restores the wording
+
+
+def test_delete_answers_200_with_an_empty_object(clean_sandbox):
+    sb = clean_sandbox
+    bearer = {"Authorization": f"Bearer {token(sb)}"}
+    url = arm_url(sb, "/providers/Microsoft.SecurityInsights/dataConnectors/gone")
+    client = sentinel(sb)
+    client.data_connectors.create_or_update(RG, WS, "gone", trail_connector(sentinel_role(sb, "gone")))
+    answer = requests.delete(
+        url, params={"api-version": "2021-10-01"}, headers=bearer, verify=str(sb.ca_path), timeout=10
+    )
+    assert (answer.status_code, answer.json()) == (200, {})  # Remove-AzSentinelDataConnector.Recording.json
+    again = requests.delete(
+        url, params={"api-version": "2021-10-01"}, headers=bearer, verify=str(sb.ca_path), timeout=10
+    )
+    assert (again.status_code, again.content) == (204, b"")
+
+
+def test_an_unregistered_provider_refuses_every_sentinel_request(clean_sandbox):
+    sb = clean_sandbox
+    client = sentinel(sb)
+    sb.azure.register_provider(False)
+    for call in (
+        lambda: list(client.data_connectors.list(RG, WS)),
+        lambda: client.sentinel_onboarding_states.get(RG, WS, "default"),
+    ):
+        with pytest.raises(HttpResponseError) as error:
+            call()
+        assert error.value.status_code == 400
+        inner = json.loads(error.value.error.message)["error"]
+        assert inner["code"] == "BadRequest"
+        assert "is not registered to 'Microsoft.SecurityInsights'" in inner["message"]
+    sb.azure.reset()
+    assert list(client.data_connectors.list(RG, WS)) == []
 
 
 def test_list_pages_through_next_link(clean_sandbox):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -30,6 +31,7 @@ CONNECTOR_KINDS = (
 )
 CLOUDTRAIL = "AmazonWebServicesCloudTrail"
 ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
+# Assumed wording: the real refusal's text is not public (tests/sandbox/README.md).
 NOT_ASSUMABLE = "Invalid AWS role ARN or the role cannot be assumed by Microsoft Sentinel"
 DUPLICATE = "there cannot be two connectors with different names and the same kind and context id"
 
@@ -38,8 +40,14 @@ RoleChecker = Callable[[str, str, str], "str | None"]
 
 
 def _etag() -> str:
-    # Sentinel's etags are quoted GUID-like strings, new on every write.
-    return f'"{uuid.uuid4()}"'
+    # Data connector etags are bare GUID-like strings, new on every write (Azure/azure-powershell
+    # New-AzSentinelDataConnector.Recording.json: "etag":"9700d6c2-0000-0500-0000-69c392980000").
+    return str(uuid.uuid4())
+
+
+def _sentinel_refusal(message: str) -> ArmError:
+    """Sentinel's own 400 refusals come double-encoded (see ArmError)."""
+    return ArmError(400, "BadRequest", message, double_encoded=True)
 
 
 @dataclass
@@ -65,6 +73,8 @@ class ArmState:
         self.sentinel_account = seed.get("sentinel_aws_account_id", "197857026523")
         self.role_checker = role_checker
         self.not_assumable_left = 0
+        self.not_assumable_message = NOT_ASSUMABLE
+        self.provider_registered = True
         self.lock = threading.RLock()
         self.workspaces: dict[tuple[str, str], Workspace] = {}
         self.reset()
@@ -73,6 +83,8 @@ class ArmState:
         """Back to the seed: no connectors, seeded onboarding states, no pending faults."""
         with self.lock:
             self.not_assumable_left = 0
+            self.not_assumable_message = NOT_ASSUMABLE
+            self.provider_registered = True
             self.page_size = int(self.seed.get("page_size", 50))
             self.workspaces = {}
             for item in self.seed["workspaces"]:
@@ -86,7 +98,7 @@ class ArmState:
                     tags=dict(item.get("tags", {})),
                 )
                 if ws.sentinel:
-                    ws.onboarding = {"etag": _etag(), "properties": {"customerManagedKey": False}}
+                    ws.onboarding = {"properties": {}, "systemData": _system_data("seed")}
                 self.workspaces[(ws.resource_group.lower(), ws.name.lower())] = ws
 
     @property
@@ -140,15 +152,26 @@ def _workspace(state: ArmState, request: Request, action: str) -> Workspace:
     return ws
 
 
-def _sentinel_workspace(state: ArmState, request: Request, action: str) -> Workspace:
+def _security_insights_workspace(state: ArmState, request: Request, action: str) -> Workspace:
+    """The workspace of a Microsoft.SecurityInsights request: needs the provider registered."""
     ws = _workspace(state, request, action)
+    if not state.provider_registered:
+        # Wording beyond "is not registered to 'Microsoft.SecurityInsights'" is assumed.
+        raise _sentinel_refusal(
+            f"Subscription '{state.subscription_id}' is not registered to 'Microsoft.SecurityInsights'. "
+            "Please register the resource provider."
+        )
+    return ws
+
+
+def _sentinel_workspace(state: ArmState, request: Request, action: str) -> Workspace:
+    ws = _security_insights_workspace(state, request, action)
     if ws.onboarding is None:
-        # Sentinel resources need the workspace onboarded first (onboardingStates/default).
-        raise ArmError(
-            400,
-            "BadRequest",
-            f"The workspace '{ws.name}' is not onboarded to Microsoft Sentinel. "
-            "Onboard it first (PUT .../providers/Microsoft.SecurityInsights/onboardingStates/default).",
+        # Sentinel resources need the workspace onboarded first (onboardingStates/default); the
+        # real wording (iknowjason/PurpleCloud #42, microsoft/zerotrustassessment #1241).
+        raise _sentinel_refusal(
+            f"Workspace '{ws.name}' is not onboarded to Microsoft Sentinel. Please onboard through the portal or "
+            "use the OnboardingStates ARM api to onboard to Sentinel."
         )
     return ws
 
@@ -246,14 +269,29 @@ def list_workspaces(state: ArmState, request: Request) -> Response:
 _ONBOARDING = "Microsoft.SecurityInsights/onboardingStates"
 
 
+def _system_data(who: str) -> dict[str, Any]:
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
+    kind = "User" if "@" in who else "Application"
+    return {
+        "createdAt": now,
+        "createdBy": who,
+        "createdByType": kind,
+        "lastModifiedAt": now,
+        "lastModifiedBy": who,
+        "lastModifiedByType": kind,
+    }
+
+
 def _onboarding_body(state: ArmState, ws: Workspace) -> dict[str, Any]:
+    """As the recording answers it: properties {} (customerManagedKey only when true), systemData, no etag
+    (Azure/azure-cli-extensions test_sentinel_onboarding_state_crud.yaml)."""
     assert ws.onboarding is not None
     return {
+        "properties": dict(ws.onboarding["properties"]),
         "id": f"{workspace_id(state, ws)}/providers/{_ONBOARDING}/default",
         "name": "default",
         "type": _ONBOARDING,
-        "etag": ws.onboarding["etag"],
-        "properties": dict(ws.onboarding["properties"]),
+        "systemData": dict(ws.onboarding["systemData"]),
     }
 
 
@@ -267,7 +305,7 @@ def _onboarding_name(request: Request) -> None:
 
 def get_onboarding(state: ArmState, request: Request) -> Response:
     with state.lock:
-        ws = _workspace(state, request, f"{_ONBOARDING}/read")
+        ws = _security_insights_workspace(state, request, f"{_ONBOARDING}/read")
         _onboarding_name(request)
         if ws.onboarding is None:
             raise ArmError(404, "NotFound", f"Sentinel onboarding state 'default' not found for workspace '{ws.name}'.")
@@ -276,27 +314,27 @@ def get_onboarding(state: ArmState, request: Request) -> Response:
 
 def list_onboarding(state: ArmState, request: Request) -> Response:
     with state.lock:
-        ws = _workspace(state, request, f"{_ONBOARDING}/read")
+        ws = _security_insights_workspace(state, request, f"{_ONBOARDING}/read")
         return Response(200, {"value": [_onboarding_body(state, ws)] if ws.onboarding else []})
 
 
 def put_onboarding(state: ArmState, request: Request) -> Response:
     body = request.json() or {}
     with state.lock:
-        ws = _workspace(state, request, f"{_ONBOARDING}/write")
+        ws = _security_insights_workspace(state, request, f"{_ONBOARDING}/write")
         _onboarding_name(request)
         created = ws.onboarding is None
         properties = body.get("properties") or {}
         ws.onboarding = {
-            "etag": _etag(),
-            "properties": {"customerManagedKey": bool(properties.get("customerManagedKey", False))},
+            "properties": {"customerManagedKey": True} if properties.get("customerManagedKey") else {},
+            "systemData": _system_data(request.client_id or "unknown"),
         }
         return Response(201 if created else 200, _onboarding_body(state, ws))
 
 
 def delete_onboarding(state: ArmState, request: Request) -> Response:
     with state.lock:
-        ws = _workspace(state, request, f"{_ONBOARDING}/delete")
+        ws = _security_insights_workspace(state, request, f"{_ONBOARDING}/delete")
         _onboarding_name(request)
         if ws.onboarding is None:
             return Response(204)
@@ -341,7 +379,8 @@ def delete_connector(state: ArmState, request: Request) -> Response:
     with state.lock:
         ws = _sentinel_workspace(state, request, f"{_CONNECTORS}/delete")
         removed = ws.connectors.pop(request.params["id"].lower(), None)
-    return Response(200 if removed else 204)
+    # 200 with "{}" (Azure/azure-powershell Remove-AzSentinelDataConnector.Recording.json).
+    return Response(200, {}) if removed else Response(204)
 
 
 def put_connector(state: ArmState, request: Request) -> Response:
@@ -357,6 +396,9 @@ def put_connector(state: ArmState, request: Request) -> Response:
         if kind == CLOUDTRAIL:
             _check_assumable(state, properties["awsRoleArn"], ws.customer_id)
         name = existing["name"] if existing else connector_id
+        if kind == CLOUDTRAIL:
+            # Read back lower-case whatever case was sent ("state":"enabled" in the recordings).
+            properties["dataTypes"]["logs"]["state"] = properties["dataTypes"]["logs"]["state"].lower()
         stored = {
             "id": f"{workspace_id(state, ws)}/providers/{_CONNECTORS}/{name}",
             "name": name,
@@ -454,12 +496,14 @@ def _context_id(kind: str, properties: dict[str, Any]) -> str | None:
 def _check_assumable(state: ArmState, role_arn: str, customer_id: str) -> None:
     if state.not_assumable_left > 0:
         state.not_assumable_left -= 1
-        raise ArmError(400, "BadRequest", f"{NOT_ASSUMABLE}: AccessDenied when calling sts:AssumeRole on '{role_arn}'.")
+        raise _sentinel_refusal(
+            f"{state.not_assumable_message}: AccessDenied when calling sts:AssumeRole on '{role_arn}'."
+        )
     if state.role_checker is None:
         return
     reason = state.role_checker(role_arn, customer_id, state.sentinel_account)
     if reason:
-        raise ArmError(400, "BadRequest", f"{NOT_ASSUMABLE}: {reason}")
+        raise _sentinel_refusal(f"{state.not_assumable_message}: {reason}")
 
 
 # -- trust policy check (pure) ------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ class Fault:
     times: int = 1
     delay: float = 0.0
     drop: bool = False
+    body: Any = None  # answer this JSON instead of an ARM error (e.g. a doctored metadata document)
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -51,6 +52,8 @@ class Fault:
 
     def response(self) -> Response:
         assert self.status is not None
+        if self.body is not None:
+            return Response(self.status, self.body, dict(self.headers))
         default_code = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
         code = self.code or default_code.get(self.status, "SandboxFault")
         message = self.message or f"Injected fault: HTTP {self.status}."
@@ -168,18 +171,29 @@ class AzureEmulator:
         drop: bool = False,
         code: str | None = None,
         message: str | None = None,
+        body: Any = None,
     ) -> None:
         if status is None and not delay and not drop:
             raise ValueError("a fault needs a status, a delay or drop=True")
         with self._lock:
             self.faults.append(
-                Fault(method, path_contains, status, dict(headers or {}), code, message, times, delay, drop)
+                Fault(method, path_contains, status, dict(headers or {}), code, message, times, delay, drop, body)
             )
 
-    def not_assumable(self, n: int) -> None:
-        """The next ``n`` AmazonWebServicesCloudTrail connector PUTs fail as "role cannot be assumed"."""
+    def not_assumable(self, n: int, message: str | None = None) -> None:
+        """The next ``n`` AmazonWebServicesCloudTrail connector PUTs fail as "role cannot be assumed".
+
+        ``message`` rewords that refusal (its real text is not public) until the next reset.
+        """
         with self.state.lock:
             self.state.not_assumable_left = n
+            if message:
+                self.state.not_assumable_message = message
+
+    def register_provider(self, registered: bool = True) -> None:
+        """Whether the subscription is registered for Microsoft.SecurityInsights (reset: registered)."""
+        with self.state.lock:
+            self.state.provider_registered = registered
 
     def connectors(self, workspace: str = "law-sentinel", resource_group: str | None = None) -> list[dict[str, Any]]:
         return self.state.connectors(workspace, resource_group)
@@ -261,7 +275,9 @@ class AzureEmulator:
                 challenge,
             )
         issued = self.tokens.lookup(token.strip())
-        challenge["WWW-Authenticate"] = challenge["WWW-Authenticate"].split(", error=", maxsplit=1)[0] + ', error="invalid_token"'
+        challenge["WWW-Authenticate"] = (
+            challenge["WWW-Authenticate"].split(", error=", maxsplit=1)[0] + ', error="invalid_token"'
+        )
         if issued is None:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.", challenge)
         client_id, expires_at = issued
@@ -292,8 +308,12 @@ class AzureEmulator:
                     self.add_fault(**item)
                 return Response(200, {"faults": len(self.faults)})
             if method == "POST" and path == "/_sandbox/not_assumable":
-                self.not_assumable(int(json.loads(body or b"{}").get("n", 1)))
+                spec = json.loads(body or b"{}")
+                self.not_assumable(int(spec.get("n", 1)), spec.get("message"))
                 return Response(200, {"not_assumable": self.state.not_assumable_left})
+            if method == "POST" and path == "/_sandbox/provider":
+                self.register_provider(bool(json.loads(body or b"{}").get("registered", True)))
+                return Response(200, {"registered": self.state.provider_registered})
             if method == "POST" and path == "/_sandbox/reset":
                 self.reset()
                 return Response(200, {"reset": True})

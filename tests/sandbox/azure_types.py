@@ -47,17 +47,32 @@ class Response:
 
 
 class ArmError(Exception):
-    """An error in ARM's shape: ``{"error": {"code": ..., "message": ...}}`` (ARM's CloudError)."""
+    """An error in ARM's shape: ``{"error": {"code": ..., "message": ...}}`` (ARM's CloudError).
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    ``double_encoded``: the outer message is itself that JSON error as a string, as Sentinel
+    answers its own refusals (e.g. "is not onboarded to Microsoft Sentinel"; tests/sandbox/README.md).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        double_encoded: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.double_encoded = double_encoded
 
     def response(self) -> Response:
-        return Response(self.status, {"error": {"code": self.code, "message": self.message}}, dict(self.headers))
+        error = {"code": self.code, "message": self.message}
+        if self.double_encoded:
+            error = {"code": self.code, "message": json.dumps({"error": error})}
+        return Response(self.status, {"error": error}, dict(self.headers))
 
 
 Handler = Callable[[Request], Response]

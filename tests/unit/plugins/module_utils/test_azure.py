@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
@@ -190,3 +192,137 @@ def test_read_timeout_below_one_second_fails_before_any_call():
 
     with pytest.raises(InvalidInput, match="read_timeout"):
         AzureSession({"read_timeout": 0, "cloud_environment": "https://127.0.0.1:9"})
+
+
+# --- https only (issue 12, item 4) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8443", "HTTP://management.example"])
+def test_plain_http_metadata_url_refused_before_any_call(url):
+    with pytest.raises(AzureAuthError, match="cloud_environment .* must be an https:// URL"):
+        az.resolve_cloud(url, True)
+
+
+@pytest.mark.parametrize(
+    "entry, field",
+    [
+        (dict(PUBLIC_AND_GOV[0], authentication={"loginEndpoint": "http://login.example/"}), "loginEndpoint"),
+        (dict(PUBLIC_AND_GOV[0], resourceManager="http://management.example/"), "resourceManager"),
+    ],
+)
+def test_metadata_naming_a_plain_http_endpoint_is_refused(entry, field):
+    with pytest.raises(AzureAuthError, match="%s .* must be an https:// URL" % field):
+        az.parse_cloud_metadata([entry], "https://management.example")
+
+
+def test_plain_http_adfs_authority_refused_before_any_call():
+    cloud = az.resolve_cloud("AzureCloud", True)
+    settings = dict(SP, method="service_principal")
+    with pytest.raises(AzureAuthError, match="adfs_authority_url must be an https:// URL"):
+        az.build_credential(settings, cloud, {"adfs_authority_url": "http://adfs.local/adfs"})
+
+
+# --- time budget (issue 12, item 1) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, budget",
+    [
+        ({}, 60),  # modules without wait_timeout: data_connector's default
+        ({"read_timeout": 90}, 90),  # one full attempt always fits
+        ({"wait_timeout": 300, "read_timeout": 60}, 300),
+        ({"wait_timeout": 0, "read_timeout": 5}, 5),
+    ],
+)
+def test_time_budget_is_the_larger_of_wait_and_read_timeout(params, budget):
+    assert az.time_budget(params) == budget
+
+
+def test_a_refused_retry_after_names_the_wait_and_the_status():
+    refused = az.RetryAfterBeyondBudget(429, 400.0, 57.4, 60.0)
+    result = az.translate_error(refused, "write the data connector", "law-x", "rg")
+    assert "asked to wait 400 seconds (Retry-After)" in result["msg"] and "HTTP 429" in result["msg"]
+    assert "57 seconds left" in result["msg"] and result["status_code"] == 429
+
+
+def test_a_refused_retry_after_behind_an_entra_error_is_found():
+    inner = az.RetryAfterBeyondBudget(429, 400.0, 50.0, 60.0)
+    wrapped = ClientAuthenticationError(message="Authentication failed: %s" % inner)
+    wrapped.__cause__ = inner  # as azure-identity's wrap_exceptions raises it ("from ex")
+    result = az.translate_error(wrapped, "read workspace", "law-x", "rg")
+    assert "asked to wait 400 seconds" in result["msg"] and result["status_code"] == 429
+    assert "check client_id" not in result["msg"]
+
+
+# --- Entra ID: service trouble or bad credentials (issue 12, item 3) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reason, credentials, code, status",
+    [
+        ("Authentication failed: AADSTS7000215: Invalid client secret provided.", True, "AADSTS7000215", None),
+        (
+            "Authentication failed: AADSTS700016: Application with identifier 'x' was not found",
+            True,
+            "AADSTS700016",
+            None,
+        ),
+        ("Authentication failed: AADSTS90002: Tenant 't' not found.", True, "AADSTS90002", None),
+        ("Authentication failed: Unable to get authority configuration for https://x/t.", True, None, None),
+        ("Authentication failed: HTTP Error: 500", False, None, 500),
+        ("Authentication failed: HTTP Error: 503", False, None, 503),
+        ("Authentication failed: {'code': 'TooManyRequests', 'message': 'slow down'}", False, None, 429),
+        ("Authentication failed: AADSTS90033: A transient error has occurred.", False, "AADSTS90033", None),
+    ],
+)
+def test_token_refusal_tells_credentials_from_service_trouble(reason, credentials, code, status):
+    assert az.token_refusal(reason) == dict(credentials=credentials, code=code, http_status=status)
+
+
+def test_entra_server_error_is_reported_as_service_trouble():
+    exc = ClientAuthenticationError(message="Authentication failed: HTTP Error: 500")
+    result = az.translate_error(exc, "read workspace", "law-x", "rg")
+    assert result["msg"].startswith("Microsoft Entra ID did not issue a token to read workspace (HTTP 500")
+    assert "not of the credentials" in result["msg"] and "check client_id" not in result["msg"]
+    assert result["status_code"] == 500
+
+
+# --- Sentinel's double-encoded errors (issue 12, emulator section) ----------------------------------------
+
+
+NOT_ONBOARDED = (
+    "Workspace 'law-x' is not onboarded to Microsoft Sentinel. Please onboard through the portal or use the "
+    "OnboardingStates ARM api to onboard to Sentinel."
+)
+
+
+def double_encoded(message):
+    return json.dumps({"error": {"code": "BadRequest", "message": message}})
+
+
+@pytest.mark.parametrize(
+    "message, inner",
+    [
+        (double_encoded(NOT_ONBOARDED), NOT_ONBOARDED),
+        (double_encoded(double_encoded("deep")), "deep"),
+        ("plain text", "plain text"),
+        ('{"not": "an error"}', '{"not": "an error"}'),
+        ('{"error": "a string"}', '{"error": "a string"}'),
+    ],
+)
+def test_inner_message_unwraps_double_encoded_errors(message, inner):
+    assert az.inner_message(message) == inner
+
+
+def test_error_details_show_the_inner_message():
+    details = az.error_details(http_error(400, "BadRequest", double_encoded(NOT_ONBOARDED)))
+    assert details == dict(status_code=400, error_code="BadRequest", message=NOT_ONBOARDED)
+
+
+def test_not_onboarded_and_not_registered_are_actionable():
+    off = az.translate_error(http_error(400, "BadRequest", double_encoded(NOT_ONBOARDED)), "x", "law-x", "rg")
+    assert "Microsoft Sentinel is not enabled on workspace law-x in resource group rg" in off["msg"]
+    assert "ensure_sentinel: true" in off["msg"]
+    unregistered = "Subscription 's' is not registered to 'Microsoft.SecurityInsights'."
+    result = az.translate_error(http_error(400, "BadRequest", double_encoded(unregistered)), "x", "law-x", "rg")
+    assert "az provider register --namespace Microsoft.SecurityInsights" in result["msg"]

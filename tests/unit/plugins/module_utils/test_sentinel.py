@@ -241,7 +241,7 @@ def test_diff_and_planned_connector():
     assert sentinel.connector_diff(None, created)["before"] == {}
 
 
-# --- "role not yet assumable" retry ------------------------------------------------------------------------
+# --- "role not yet assumable" retry: any 400 but the permanent refusals ------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -249,14 +249,19 @@ def test_diff_and_planned_connector():
     [
         (400, "Invalid AWS role ARN or the role cannot be assumed by Microsoft Sentinel: AccessDenied", True),
         (400, "Unable to assume role arn:aws:iam::1:role/x", True),
+        # Wording the collection has never seen: still retried (the real text is not public).
+        (400, "The AWS credentials could not be validated for arn:aws:iam::1:role/x", True),
         (400, "Failed to parse input. Error='Required property 'dataTypes' not found in JSON.'", False),
-        (400, "Data connector validation failed: two connectors with different names and the same kind", False),
+        (400, "Data connector validation failed: there cannot be two connectors with different names", False),
+        (400, "Workspace 'law' is not onboarded to Microsoft Sentinel. Please onboard ...", False),
+        (400, "The subscription 's' is not registered to 'Microsoft.SecurityInsights'.", False),
         (403, "the role cannot be assumed", False),
+        (409, "etag mismatch", False),
         (None, None, False),
     ],
 )
-def test_role_not_assumable_recognised_narrowly(status, message, expected):
-    assert sentinel.is_role_not_assumable(status, message) is expected
+def test_put_refusals_retried_unless_waiting_cannot_change_them(status, message, expected):
+    assert sentinel.is_retryable_put_refusal(status, message) is expected
 
 
 class FakeClock:
