@@ -83,6 +83,10 @@ TAG_TEXT_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*\Z", re.UNICODE)
 SESSION_DURATION_MIN = 3600
 SESSION_DURATION_MAX = 43200
 DESCRIPTION_MAX = 1000
+# CreateRole's Description pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]* (tab, newline,
+# carriage return, printable ASCII, Latin-1 from U+00A1). IAM refuses anything else, e.g. a NUL or
+# text outside Latin-1, after CreateRole or UpdateRole has been sent.
+DESCRIPTION_FORBIDDEN_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\xa1-\xff]")
 
 
 def check_role_name(option, value):
@@ -182,7 +186,13 @@ def check_session_duration(option, value):
 
 def check_description(option, value):
     # type: (str, str) -> str
-    """An IAM role description: at most 1000 characters."""
+    """An IAM role description: at most 1000 characters, each one CreateRole's pattern allows."""
     if not isinstance(value, str) or len(value) > DESCRIPTION_MAX:
         raise InvalidInput("%s must be at most %d characters long" % (option, DESCRIPTION_MAX))
+    forbidden = DESCRIPTION_FORBIDDEN_CHARACTER.search(value)
+    if forbidden:
+        raise InvalidInput(
+            "%s may hold only tabs, line breaks, printable ASCII and Latin-1 characters from U+00A1 to U+00FF, "
+            "as IAM requires; character %d is U+%04X" % (option, forbidden.start() + 1, ord(forbidden.group()))
+        )
     return value

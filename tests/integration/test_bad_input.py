@@ -37,6 +37,11 @@ class Case:
     variables: dict[str, Any]
     names: tuple[str, ...]  # the failure message must contain one of these
     extra: dict[str, Any] = field(default_factory=dict)
+    says: str = ""  # ...and this, where the variable's name alone could be found for the wrong reason
+
+
+def saying(says: str, case_id: str, variable: str, value: Any) -> Case:
+    return Case(case_id, {variable: value}, (variable,), says=says)
 
 
 def case(case_id: str, variable: str, value: Any, *aliases: str, **extra: Any) -> Case:
@@ -84,6 +89,9 @@ CASES = [
     case("role-path-space", "cloudtrail_role_path", "/soc team/"),
     case("role-path-513-chars", "cloudtrail_role_path", "/" + "a/" * 256),
     case("role-description-1001-chars", "cloudtrail_role_description", "d" * 1001, "description"),
+    # IAM's Description pattern: tab, line breaks, printable ASCII, Latin-1 from U+00A1
+    saying("U+0000", "role-description-nul", "cloudtrail_role_description", "bad\x00description"),
+    saying("U+2014", "role-description-outside-latin-1", "cloudtrail_role_description", "Sentinel \u2014 CloudTrail"),
     # tags
     case("tags-reserved-prefix", "cloudtrail_role_tags", {"aws:owner": "soc"}, "tags"),
     case("tags-key-129-chars", "cloudtrail_role_tags", {"k" * 129: "v"}, "tags"),
@@ -181,3 +189,4 @@ def test_bad_input_fails_before_any_write_naming_the_variable(clean_sandbox: San
     messages = run.failure_messages()
     assert messages, run.output
     assert any(name in message for message in messages for name in bad.names), messages
+    assert any(bad.says in message for message in messages), messages

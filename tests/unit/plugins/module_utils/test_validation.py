@@ -139,6 +139,39 @@ def test_description_length():
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "Lets Microsoft Sentinel read this account's CloudTrail events",
+        "tab\tnewline\ncarriage return\r",
+        " ~",  # both ends of printable ASCII
+        "\u00a1R\u00f4le \u00ff",  # both ends of the Latin-1 range IAM allows
+    ],
+)
+def test_description_characters_iam_allows(value):
+    assert check_description("description", value) == value
+
+
+@pytest.mark.parametrize(
+    "value, position, code_point",
+    [
+        ("bad\x00description", 4, "U+0000"),  # left a role without its policy when sent to IAM
+        ("\x7f", 1, "U+007F"),  # DEL, between printable ASCII and Latin-1
+        ("no-break\xa0space", 9, "U+00A0"),  # U+00A0 is just below IAM's Latin-1 range
+        ("Sentinel \u2014 CloudTrail", 10, "U+2014"),  # an em dash, outside Latin-1
+        ("\U0001f512", 1, "U+1F512"),
+        ("vertical\x0btab", 9, "U+000B"),
+    ],
+)
+def test_description_characters_iam_refuses_are_named_before_any_call(value, position, code_point):
+    with pytest.raises(InvalidInput) as refused:
+        check_description("description", value)
+    message = str(refused.value)
+    assert message.startswith("description may hold only tabs, line breaks, printable ASCII and Latin-1")
+    assert message.endswith("character %d is %s" % (position, code_point))
+
+
+@pytest.mark.parametrize(
     "check, value",
     [
         (validation.check_guid, "6f5e4d3c-0000-4000-8000-0000000051a1\n"),
