@@ -16,6 +16,7 @@ Only the failure messages of the run are searched, not the whole output: task ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -152,6 +153,9 @@ CASES = [
     ),
     case("logs-enabled-not-a-bool", "cloudtrail_logs_enabled", "maybe"),
     case("state-empty", "cloudtrail_state", ""),
+    # a number or a boolean where a GUID is wanted: once an internal error ("has no len()")
+    saying("must be a GUID", "external-id-number", "cloudtrail_external_id", 12345),
+    saying("must be a GUID", "external-id-true", "cloudtrail_external_id", True),
     case("govcloud-region", "cloudtrail_aws_connection", {"region": "us-gov-west-1"}),
 ]
 
@@ -190,3 +194,32 @@ def test_bad_input_fails_before_any_write_naming_the_variable(clean_sandbox: San
     assert messages, run.output
     assert any(name in message for message in messages for name in bad.names), messages
     assert any(bad.says in message for message in messages), messages
+
+
+# YAML, as in an inventory or a vars file, types what it reads: an unquoted 055555555555 is octal.
+YAML_CASES = {
+    "account-id-octal": ("cloudtrail_aws_account_id: 055555555555", "cloudtrail_aws_account_id", "quote account IDs"),
+    "microsoft-account-id-octal": (
+        "cloudtrail_microsoft_account_id: 012345670123",
+        "cloudtrail_microsoft_account_id",
+        "(012345670123 becomes 1402433619)",
+    ),
+    "external-id-yes": ("cloudtrail_external_id: yes", "cloudtrail_external_id", "must be a GUID"),
+}
+
+
+@pytest.mark.parametrize("case_id", list(YAML_CASES))
+def test_yaml_typed_input_fails_before_any_write_naming_the_variable(
+    clean_sandbox: Sandbox, tmp_path: Path, case_id: str
+) -> None:
+    sb = clean_sandbox
+    text, variable, says = YAML_CASES[case_id]
+    (tmp_path / "vars.yml").write_text(text + "\n")
+    good = variables_for(sb, Case("good", {}, ()))
+
+    run = run_playbook(ONBOARD, extra_vars=good, env=sb.env, args=["-e", f"@{tmp_path / 'vars.yml'}"])
+
+    assert run.returncode != 0, run.output
+    assert sb.aws.write_requests() == [] and sb.azure.write_requests() == [], run.output
+    messages = run.failure_messages()
+    assert any(message.startswith(variable + " ") and says in message for message in messages), messages
