@@ -18,6 +18,8 @@ description:
   - The rules are those the modules apply to their options (account IDs, GUIDs, IAM names, paths,
     descriptions, tags, policies, Azure names and resource IDs, the AWS partition), so the role fails
     before any cloud call on exactly the input a module would refuse later.
+  - The connection dictionaries may hold only the modules' connection options, or the other spellings
+    the C(sentinel.aws.cloudtrail_connection) filter maps; other keys are named, their values never shown.
   - Numbers are taken as their digits where text is wanted (a role name such as C(20240101)), except
     account IDs of other than 12 digits, which YAML made from unquoted text (C(055555555555) is octal).
 options:
@@ -53,6 +55,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
     InvalidInput,
     check_account_id,
+    check_connection,
     check_description,
     check_guid,
     check_iam_path,
@@ -97,6 +100,8 @@ def _single_value_rules(variables):
         ("cloudtrail_microsoft_account_id", _account_id),
         ("cloudtrail_role_name", lambda name, value: check_role_name(name, _as_text(value))),
         ("cloudtrail_role_path", check_iam_path),
+        ("cloudtrail_aws_connection", lambda name, value: check_connection(name, value, "aws")),
+        ("cloudtrail_azure_connection", lambda name, value: check_connection(name, value, "azure")),
     ]
     optional = [
         ("cloudtrail_external_id", lambda name, value: check_guid(name, _as_text(value))),
@@ -163,8 +168,11 @@ def _wait_timeout_errors(variables):
 
 
 def _partition_errors(variables):
-    connection = variables.get("cloudtrail_aws_connection") or {}
-    region = connection.get("region") if isinstance(connection, dict) else None
+    try:
+        connection = check_connection("cloudtrail_aws_connection", variables.get("cloudtrail_aws_connection"), "aws")
+    except InvalidInput:
+        return []  # reported by the connection's own rule
+    region = connection.get("region")
     if isinstance(region, str) and region.startswith(NON_COMMERCIAL_REGION_PREFIXES):
         return [
             "cloudtrail_aws_connection.region %s is not in AWS commercial: Sentinel's CloudTrail connector "

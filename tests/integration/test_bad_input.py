@@ -156,6 +156,15 @@ CASES = [
     # a number or a boolean where a GUID is wanted: once an internal error ("has no len()")
     saying("must be a GUID", "external-id-number", "cloudtrail_external_id", 12345),
     saying("must be a GUID", "external-id-true", "cloudtrail_external_id", True),
+    # connection keys no module takes (a misspelled secret would be shown by the module that refused it)
+    saying("secret_access_key", "aws-connection-unknown-key", "cloudtrail_aws_connection", {"secret_access_key": "x"}),
+    saying("client_secrt", "azure-connection-unknown-key", "cloudtrail_azure_connection", {"client_secrt": "x"}),
+    saying(
+        "client_secret, secret",
+        "azure-connection-secret-twice",
+        "cloudtrail_azure_connection",
+        {"secret": "x", "client_secret": "y"},
+    ),
     case("govcloud-region", "cloudtrail_aws_connection", {"region": "us-gov-west-1"}),
 ]
 

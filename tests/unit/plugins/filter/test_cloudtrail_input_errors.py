@@ -186,3 +186,31 @@ def test_account_ids_given_as_other_numbers_are_refused_asking_for_quotes(value)
 def test_account_id_true_is_refused():
     [error] = check(with_(cloudtrail_aws_account_id=True))
     assert error.startswith("cloudtrail_aws_account_id must be an AWS account ID of exactly 12 digits, got True")
+
+
+# --- the connection dictionaries ------------------------------------------------------------------------
+
+
+def test_connection_keys_in_natural_spellings_are_accepted():
+    aws = {"aws_access_key_id": "AKIA", "aws_secret_access_key": "s", "aws_session_token": "t", "region": "eu-west-1"}
+    azure = {"client_id": "c", "client_secret": "s", "tenant_id": "t", "cloud_environment": "AzureCloud"}
+    assert check(with_(cloudtrail_aws_connection=aws, cloudtrail_azure_connection=azure)) == []
+
+
+@pytest.mark.parametrize(
+    "variable, connection, key",
+    [
+        ("cloudtrail_azure_connection", {"client_secrt": "CANARY-azure"}, "client_secrt"),
+        ("cloudtrail_aws_connection", {"secret_access_key": "CANARY-aws"}, "secret_access_key"),
+    ],
+)
+def test_unknown_connection_keys_are_named_never_their_values(variable, connection, key):
+    [error] = check(with_(**{variable: connection}))
+    assert error.startswith("%s has keys that no module takes: %s (" % (variable, key))
+    assert "CANARY" not in error
+
+
+@pytest.mark.parametrize("key", ["aws_region", "region_name"])
+def test_the_partition_check_reads_the_region_under_its_aliases(key):
+    errors = check(with_(cloudtrail_aws_connection={key: "us-gov-west-1"}))
+    assert len(errors) == 1 and "AWS commercial" in errors[0]
