@@ -16,8 +16,12 @@ description:
   - Takes a dictionary of the role's C(cloudtrail_*) variables and returns the list of what is wrong
     with them, each message naming the variable and the rule (an empty list when all is well).
   - The rules are those the modules apply to their options (account IDs, GUIDs, IAM names, paths,
-    tags, policies, Azure names and resource IDs, the AWS partition), so the role fails before any
-    cloud call on exactly the input a module would refuse later.
+    descriptions, tags, policies, Azure names and resource IDs, the AWS partition), so the role fails
+    before any cloud call on exactly the input a module would refuse later.
+  - The connection dictionaries may hold only the modules' connection options, or the other spellings
+    the C(sentinel.aws.cloudtrail_connection) filter maps; other keys are named, their values never shown.
+  - Numbers are taken as their digits where text is wanted (a role name such as C(20240101)), except
+    account IDs of other than 12 digits, which YAML made from unquoted text (C(055555555555) is octal).
 options:
   _input:
     description: The role's variables, by name. Variables left out or empty are not checked, except the required C(cloudtrail_aws_account_id).
@@ -41,6 +45,8 @@ _value:
   elements: str
 """
 
+from ansible.module_utils.common.validation import check_type_int
+
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     check_resource_group,
     check_workspace_name,
@@ -49,6 +55,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
     InvalidInput,
     check_account_id,
+    check_connection,
     check_description,
     check_guid,
     check_iam_path,
@@ -67,27 +74,43 @@ def _given(value):
 
 
 def _as_text(value):
-    # An account ID or GUID that YAML read as a number is still checked as the text it prints as.
-    return value if isinstance(value, str) or value is None else str(value)
+    # A value that YAML read as a whole number (a role name such as 20240101) is checked as the text
+    # it prints as, which is what the modules' str options make of it. Not booleans: yes is no name.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _account_id(name, value):
+    """An account ID given as text, or as a whole number of 12 digits (YAML read it as a number)."""
+    if not isinstance(value, int) or isinstance(value, bool) or 10**11 <= value < 10**12:
+        return check_account_id(name, _as_text(value))
+    # YAML 1.1, which Ansible reads, takes an unquoted number with a leading zero as octal: the
+    # account ID 055555555555 arrives as 6135667565. Any other number has lost its leading zeros.
+    octal = " (%s becomes %d)" % ("0" + format(value, "o").zfill(11), value) if 0 < value < 8**11 else ""
+    raise InvalidInput(
+        "%s must be 12 digits given as quoted text, got the number %d: YAML reads an unquoted number with a "
+        "leading zero as octal%s and numbers lose leading zeros, so quote account IDs" % (name, value, octal)
+    )
 
 
 def _single_value_rules(variables):
     """(variable, check) for every variable that is checked on its own."""
     # Always checked: required, or defaulted by the role (an empty value is then a mistake).
     rules = [
-        ("cloudtrail_aws_account_id", lambda name, value: check_account_id(name, _as_text(value))),
-        ("cloudtrail_microsoft_account_id", lambda name, value: check_account_id(name, _as_text(value))),
-        ("cloudtrail_role_name", check_role_name),
+        ("cloudtrail_aws_account_id", _account_id),
+        ("cloudtrail_microsoft_account_id", _account_id),
+        ("cloudtrail_role_name", lambda name, value: check_role_name(name, _as_text(value))),
         ("cloudtrail_role_path", check_iam_path),
+        ("cloudtrail_aws_connection", lambda name, value: check_connection(name, value, "aws")),
+        ("cloudtrail_azure_connection", lambda name, value: check_connection(name, value, "azure")),
     ]
     optional = [
         ("cloudtrail_external_id", lambda name, value: check_guid(name, _as_text(value))),
         ("cloudtrail_connector_id", lambda name, value: check_guid(name, _as_text(value))),
         ("cloudtrail_subscription_id", lambda name, value: check_guid(name, _as_text(value))),
-        ("cloudtrail_role_description", check_description),
+        ("cloudtrail_role_description", lambda name, value: check_description(name, _as_text(value))),
         ("cloudtrail_role_tags", check_tags),
-        ("cloudtrail_workspace_name", lambda name, value: check_workspace_name(value, name)),
-        ("cloudtrail_resource_group", lambda name, value: check_resource_group(value, name)),
+        ("cloudtrail_workspace_name", lambda name, value: check_workspace_name(_as_text(value), name)),
+        ("cloudtrail_resource_group", lambda name, value: check_resource_group(_as_text(value), name)),
         ("cloudtrail_workspace_resource_id", lambda name, value: parse_workspace_resource_id(value, name)),
     ]
     rules += [(name, check) for name, check in optional if _given(variables.get(name))]
@@ -124,18 +147,32 @@ def _policy_errors(variables):
     return errors
 
 
+def _seconds(value):
+    """A whole number of seconds as the modules' int options take it (-e gives the text "120"), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return check_type_int(value)
+    except TypeError:
+        return None
+
+
 def _wait_timeout_errors(variables):
     wait_timeout = variables.get("cloudtrail_wait_timeout")
     if wait_timeout is None:
         return []
-    if isinstance(wait_timeout, bool) or not isinstance(wait_timeout, int) or wait_timeout < 0:
+    seconds = _seconds(wait_timeout)
+    if seconds is None or seconds < 0:
         return ["cloudtrail_wait_timeout must be a whole number of seconds, 0 or more, got %r" % (wait_timeout,)]
     return []
 
 
 def _partition_errors(variables):
-    connection = variables.get("cloudtrail_aws_connection") or {}
-    region = connection.get("region") if isinstance(connection, dict) else None
+    try:
+        connection = check_connection("cloudtrail_aws_connection", variables.get("cloudtrail_aws_connection"), "aws")
+    except InvalidInput:
+        return []  # reported by the connection's own rule
+    region = connection.get("region")
     if isinstance(region, str) and region.startswith(NON_COMMERCIAL_REGION_PREFIXES):
         return [
             "cloudtrail_aws_connection.region %s is not in AWS commercial: Sentinel's CloudTrail connector "

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import re
 import unicodedata
+from typing import Any, Dict, List
 
 GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 # [0-9], not \d: \d also matches other scripts' digits (fullwidth, Arabic-Indic, ...).
@@ -87,6 +88,10 @@ TAG_PUNCTUATION = "_.:/=+-@"
 SESSION_DURATION_MIN = 3600
 SESSION_DURATION_MAX = 43200
 DESCRIPTION_MAX = 1000
+# CreateRole's Description pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]* (tab, newline,
+# carriage return, printable ASCII, Latin-1 from U+00A1). IAM refuses anything else, e.g. a NUL or
+# text outside Latin-1, after CreateRole or UpdateRole has been sent.
+DESCRIPTION_FORBIDDEN_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\xa1-\xff]")
 
 
 def check_role_name(option, value):
@@ -227,7 +232,105 @@ def check_session_duration(option, value):
 
 def check_description(option, value):
     # type: (str, str) -> str
-    """An IAM role description: at most 1000 characters."""
+    """An IAM role description: at most 1000 characters, each one CreateRole's pattern allows."""
     if not isinstance(value, str) or len(value) > DESCRIPTION_MAX:
         raise InvalidInput("%s must be at most %d characters long" % (option, DESCRIPTION_MAX))
+    forbidden = DESCRIPTION_FORBIDDEN_CHARACTER.search(value)
+    if forbidden:
+        raise InvalidInput(
+            "%s may hold only tabs, line breaks, printable ASCII and Latin-1 characters from U+00A1 to U+00FF, "
+            "as IAM requires; character %d is U+%04X" % (option, forbidden.start() + 1, ord(forbidden.group()))
+        )
     return value
+
+
+# --- The role's connection dictionaries -----------------------------------------------------
+# cloudtrail_aws_connection and cloudtrail_azure_connection reach every module of their cloud
+# through module_defaults. A key no module knows fails every module with "Unsupported parameters",
+# and, not being one of the modules' no_log options, its value (say a secret under a misspelled
+# key) is shown in clear in the module's invocation with -vvv and in ANSIBLE_LOG_PATH. So the role
+# maps the spellings users naturally type to the modules' option names and refuses any other key,
+# naming the key, never its value.
+
+# amazon.aws's connection options (module_utils/modules.py, aws_argument_spec()), the options of
+# every AnsibleAWSModule. tests/unit checks these against amazon.aws.
+AWS_CONNECTION_OPTIONS = frozenset(
+    (
+        "access_key",
+        "secret_key",
+        "session_token",
+        "profile",
+        "endpoint_url",
+        "region",
+        "validate_certs",
+        "aws_ca_bundle",
+        "aws_config",
+        "debug_botocore_endpoint_logs",
+    )
+)
+AWS_CONNECTION_ALIASES = {
+    # amazon.aws's own aliases; aws_access_key_id and the like are also boto3's names
+    "aws_access_key_id": "access_key",
+    "aws_access_key": "access_key",
+    "aws_secret_access_key": "secret_key",
+    "aws_secret_key": "secret_key",
+    "aws_session_token": "session_token",
+    "aws_profile": "profile",
+    "aws_endpoint_url": "endpoint_url",
+    "aws_region": "region",
+    # boto3.session.Session's argument names
+    "region_name": "region",
+    "profile_name": "profile",
+    # the session token's name in boto 2 and older amazon.aws releases (AWS_SECURITY_TOKEN)
+    "security_token": "session_token",
+    "aws_security_token": "session_token",
+}
+# The Sentinel modules' Azure options (module_utils/azure.py, AZURE_AUTH_ARGSPEC: azure.azcollection's
+# names). tests/unit checks these against that spec.
+AZURE_CONNECTION_OPTIONS = frozenset(
+    (
+        "auth_source",
+        "profile",
+        "subscription_id",
+        "client_id",
+        "secret",
+        "tenant",
+        "cloud_environment",
+        "cert_validation_mode",
+        "adfs_authority_url",
+        "disable_instance_discovery",
+        "read_timeout",
+    )
+)
+# azure-identity's names (ClientSecretCredential(tenant_id, client_id, client_secret), AZURE_CLIENT_SECRET)
+AZURE_CONNECTION_ALIASES = {"client_secret": "secret", "tenant_id": "tenant"}
+CONNECTION_OPTIONS = {
+    "aws": (AWS_CONNECTION_OPTIONS, AWS_CONNECTION_ALIASES),
+    "azure": (AZURE_CONNECTION_OPTIONS, AZURE_CONNECTION_ALIASES),
+}
+
+
+def check_connection(option, connection, cloud):
+    # type: (str, Any, str) -> Dict[str, Any]
+    """A connection dictionary of the role ("aws" or "azure"), with its keys as the modules name them.
+
+    Messages name keys but never values: any value may be a secret.
+    """
+    if connection is None:
+        return {}
+    if not isinstance(connection, dict):
+        raise InvalidInput("%s must be a dictionary of connection options" % option)
+    names, aliases = CONNECTION_OPTIONS[cloud]
+    unknown = sorted(str(key) for key in connection if key not in names and key not in aliases)
+    if unknown:
+        raise InvalidInput(
+            "%s has keys that no module takes: %s (their values were not passed on); the keys are %s, and the "
+            "aliases %s" % (option, ", ".join(unknown), ", ".join(sorted(names)), ", ".join(sorted(aliases)))
+        )
+    keys_by_name = {}  # type: Dict[str, List[str]]
+    for key in connection:
+        keys_by_name.setdefault(aliases.get(key, key), []).append(key)
+    doubled = sorted(", ".join(sorted(keys)) for keys in keys_by_name.values() if len(keys) > 1)
+    if doubled:
+        raise InvalidInput("%s gives one option under several keys (%s): keep one" % (option, "; ".join(doubled)))
+    return dict((aliases.get(key, key), value) for key, value in connection.items())

@@ -16,6 +16,7 @@ Only the failure messages of the run are searched, not the whole output: task ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,11 @@ class Case:
     variables: dict[str, Any]
     names: tuple[str, ...]  # the failure message must contain one of these
     extra: dict[str, Any] = field(default_factory=dict)
+    says: str = ""  # ...and this, where the variable's name alone could be found for the wrong reason
+
+
+def saying(says: str, case_id: str, variable: str, value: Any) -> Case:
+    return Case(case_id, {variable: value}, (variable,), says=says)
 
 
 def case(case_id: str, variable: str, value: Any, *aliases: str, **extra: Any) -> Case:
@@ -84,6 +90,9 @@ CASES = [
     case("role-path-space", "cloudtrail_role_path", "/soc team/"),
     case("role-path-513-chars", "cloudtrail_role_path", "/" + "a/" * 256),
     case("role-description-1001-chars", "cloudtrail_role_description", "d" * 1001, "description"),
+    # IAM's Description pattern: tab, line breaks, printable ASCII, Latin-1 from U+00A1
+    saying("U+0000", "role-description-nul", "cloudtrail_role_description", "bad\x00description"),
+    saying("U+2014", "role-description-outside-latin-1", "cloudtrail_role_description", "Sentinel \u2014 CloudTrail"),
     # tags
     case("tags-reserved-prefix", "cloudtrail_role_tags", {"aws:owner": "soc"}, "tags"),
     case("tags-key-129-chars", "cloudtrail_role_tags", {"k" * 129: "v"}, "tags"),
@@ -144,6 +153,18 @@ CASES = [
     ),
     case("logs-enabled-not-a-bool", "cloudtrail_logs_enabled", "maybe"),
     case("state-empty", "cloudtrail_state", ""),
+    # a number or a boolean where a GUID is wanted: once an internal error ("has no len()")
+    saying("must be a GUID", "external-id-number", "cloudtrail_external_id", 12345),
+    saying("must be a GUID", "external-id-true", "cloudtrail_external_id", True),
+    # connection keys no module takes (a misspelled secret would be shown by the module that refused it)
+    saying("secret_access_key", "aws-connection-unknown-key", "cloudtrail_aws_connection", {"secret_access_key": "x"}),
+    saying("client_secrt", "azure-connection-unknown-key", "cloudtrail_azure_connection", {"client_secrt": "x"}),
+    saying(
+        "client_secret, secret",
+        "azure-connection-secret-twice",
+        "cloudtrail_azure_connection",
+        {"secret": "x", "client_secret": "y"},
+    ),
     case("govcloud-region", "cloudtrail_aws_connection", {"region": "us-gov-west-1"}),
 ]
 
@@ -181,3 +202,33 @@ def test_bad_input_fails_before_any_write_naming_the_variable(clean_sandbox: San
     messages = run.failure_messages()
     assert messages, run.output
     assert any(name in message for message in messages for name in bad.names), messages
+    assert any(bad.says in message for message in messages), messages
+
+
+# YAML, as in an inventory or a vars file, types what it reads: an unquoted 055555555555 is octal.
+YAML_CASES = {
+    "account-id-octal": ("cloudtrail_aws_account_id: 055555555555", "cloudtrail_aws_account_id", "quote account IDs"),
+    "microsoft-account-id-octal": (
+        "cloudtrail_microsoft_account_id: 012345670123",
+        "cloudtrail_microsoft_account_id",
+        "(012345670123 becomes 1402433619)",
+    ),
+    "external-id-yes": ("cloudtrail_external_id: yes", "cloudtrail_external_id", "must be a GUID"),
+}
+
+
+@pytest.mark.parametrize("case_id", list(YAML_CASES))
+def test_yaml_typed_input_fails_before_any_write_naming_the_variable(
+    clean_sandbox: Sandbox, tmp_path: Path, case_id: str
+) -> None:
+    sb = clean_sandbox
+    text, variable, says = YAML_CASES[case_id]
+    (tmp_path / "vars.yml").write_text(text + "\n")
+    good = variables_for(sb, Case("good", {}, ()))
+
+    run = run_playbook(ONBOARD, extra_vars=good, env=sb.env, args=["-e", f"@{tmp_path / 'vars.yml'}"])
+
+    assert run.returncode != 0, run.output
+    assert sb.aws.write_requests() == [] and sb.azure.write_requests() == [], run.output
+    messages = run.failure_messages()
+    assert any(message.startswith(variable + " ") and says in message for message in messages), messages

@@ -103,6 +103,95 @@ def test_no_secret_or_token_appears_with_vvv_in_output_results_or_diff(canary_sa
     assert role_names(sb) == []
 
 
+# --- connection dict keys: natural spellings work, unknown keys are refused, no value is ever shown -----------
+
+
+def without_secrets(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k not in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_SECRET")}
+
+
+def logged_run(tmp_path: Path, name: str, env: dict[str, str], **kwargs: Any) -> tuple[PlaybookRun, str]:
+    """A -vvv run that also writes ANSIBLE_LOG_PATH; returns the run and the log file's text."""
+    log = tmp_path / f"{name}.log"
+    run = run_playbook(ONBOARD, env=dict(env, ANSIBLE_LOG_PATH=str(log)), verbosity=3, **kwargs)
+    text = log.read_text()
+    assert "PLAY RECAP" in text, "the log file was not written"
+    return run, text
+
+
+def test_connection_keys_spelled_as_boto3_and_azure_identity_name_them_work_and_stay_secret(
+    canary_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sb = canary_sandbox
+    sb.reset()
+    account = "111111111111"  # the sandbox key AKIASBX<account> acts on that moto account: proof the key was used
+    connections = {
+        "cloudtrail_aws_connection": {
+            "aws_access_key_id": f"AKIASBX{account}",
+            "aws_secret_access_key": CANARY["aws_secret_key"],
+            "aws_session_token": CANARY["aws_session_token"],
+        },
+        # Only the dict gives the secret (the environment has none): the sign-in proves the alias works.
+        "cloudtrail_azure_connection": {"client_secret": CANARY["azure_secret"], "tenant_id": sb.env["AZURE_TENANT"]},
+    }
+    env = {k: v for k, v in without_secrets(sb.env).items() if k not in ("AWS_ACCESS_KEY_ID", "AZURE_TENANT")}
+
+    run, log = logged_run(
+        tmp_path, "aliases", env, extra_vars=role_vars(sb, cloudtrail_aws_account_id=account, **connections)
+    )
+
+    assert run.returncode == 0, run.output
+    assert run.stat("changed") == 2
+    assert {r["access_key"] for r in sb.aws.requests} == {f"AKIASBX{account}"}
+    assert role_names(sb, account) == [ROLE_NAME]
+    for secret in (CANARY["azure_secret"], CANARY["aws_secret_key"], CANARY["aws_session_token"]):
+        assert secret not in run.output and secret not in log, f"secret {secret[:12]}... leaked"
+
+
+def test_a_misspelled_secret_key_stops_its_account_before_any_module_and_its_value_is_never_shown(
+    canary_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Issue 12.5: the misspelled key's value once went to every module, which showed it with -vvv.
+
+    The account with the misspelling is the first host of the batch, whose module_defaults the reads
+    shared per workspace (run_once) use: they must not receive the bad dict either, and the other
+    account onboards.
+    """
+    sb = canary_sandbox
+    sb.reset()
+    typo = {"typo": CANARY["wrong_azure_secret"], "aws_typo": CANARY["aws_session_token"]}
+    inventory = {
+        "all": {
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "hosts": {
+                "aws-a-misspelled": {
+                    "cloudtrail_aws_account_id": OTHER_ACCOUNT,
+                    "cloudtrail_azure_connection": {"client_secrt": typo["typo"]},
+                    "cloudtrail_aws_connection": {"secret_access_key": typo["aws_typo"]},
+                },
+                # The environment's credentials, which are right.
+                "aws-b-right": {"cloudtrail_aws_account_id": sb.env["SANDBOX_AWS_ACCOUNT_ID"]},
+            },
+        }
+    }
+    (tmp_path / "hosts.yml").write_text(json.dumps(inventory))
+    shared = {k: v for k, v in role_vars(sb).items() if k not in ("cloudtrail_hosts", "cloudtrail_aws_account_id")}
+
+    run, log = logged_run(tmp_path, "misspelled", sb.env, extra_vars=shared, inventory=tmp_path / "hosts.yml")
+
+    assert run.returncode != 0
+    [message] = run.failure_messages()
+    assert "cloudtrail_azure_connection has keys that no module takes: client_secrt" in message, message
+    assert "cloudtrail_aws_connection has keys that no module takes: secret_access_key" in message, message
+    assert "Unsupported parameters" not in run.output  # no module saw the keys
+    for secret in typo.values():
+        assert secret not in run.output and secret not in log, f"secret {secret[:12]}... leaked:\n{run.output}"
+    assert run.stat("failed", "aws-a-misspelled") == 1
+    assert run.stat("failed", "aws-b-right") == 0 and run.stat("changed", "aws-b-right") == 2, run.output
+    assert {r["account"] for r in sb.aws.requests} == {sb.env["SANDBOX_AWS_ACCOUNT_ID"]}
+    assert role_names(sb, OTHER_ACCOUNT) == [] and role_names(sb) == [ROLE_NAME]
+
+
 # --- the trust policy always requires the external ID ---------------------------------------------------
 
 

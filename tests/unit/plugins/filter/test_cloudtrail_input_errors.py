@@ -115,3 +115,102 @@ def test_defaulted_variables_set_empty_are_errors(variable):
 
 def test_digits_of_other_scripts_are_not_an_account_id():
     assert check(with_(cloudtrail_aws_account_id="\uff11" * 12))[0].startswith("cloudtrail_aws_account_id")
+
+
+# --- what Ansible users naturally type (YAML and -e give numbers, booleans and text) ----------------
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("cloudtrail_wait_timeout", "120"),  # -e cloudtrail_wait_timeout=120 is text
+        ("cloudtrail_wait_timeout", 0),
+        ("cloudtrail_role_name", 20240101),  # IAM allows all-digit role names; YAML reads them as numbers
+        ("cloudtrail_role_description", 42),
+        ("cloudtrail_workspace_name", 2024),
+        ("cloudtrail_resource_group", 2024),
+        ("cloudtrail_aws_account_id", 123456789012),  # 12 digits without a leading zero: YAML kept them
+        ("cloudtrail_microsoft_account_id", 197857026523),
+    ],
+)
+def test_numbers_and_text_users_naturally_type_are_accepted(variable, value):
+    assert check(with_(**{variable: value})) == []
+
+
+@pytest.mark.parametrize(
+    "variable, value, says",
+    [
+        ("cloudtrail_external_id", 12345, "must be a GUID"),
+        ("cloudtrail_external_id", True, "must be a GUID"),  # yes, unquoted
+        ("cloudtrail_connector_id", True, "must be a GUID"),
+        ("cloudtrail_role_name", True, "must be an IAM role name"),
+        ("cloudtrail_role_description", False, "must be at most 1000 characters"),
+        ("cloudtrail_role_description", "Sentinel \u2014 CloudTrail", "character 10 is U+2014"),
+        ("cloudtrail_role_description", "bad\x00", "character 4 is U+0000"),
+        ("cloudtrail_wait_timeout", "2m", "whole number of seconds"),
+        ("cloudtrail_wait_timeout", "1.5", "whole number of seconds"),
+        ("cloudtrail_wait_timeout", True, "whole number of seconds"),
+        ("cloudtrail_wait_timeout", "-1", "whole number of seconds"),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_naming_the_variable(variable, value, says):
+    [error] = check(with_(**{variable: value}))
+    assert error.startswith(variable + " ") and says in error
+
+
+@pytest.mark.parametrize("variable", ["cloudtrail_aws_account_id", "cloudtrail_microsoft_account_id"])
+@pytest.mark.parametrize(
+    "value, written",
+    [
+        (0o55555555555, "055555555555"),  # YAML 1.1 reads the unquoted 055555555555 as octal: 6135667565
+        (0o12345670123, "012345670123"),
+        (0o1, "000000000001"),
+    ],
+)
+def test_account_ids_yaml_read_as_octal_are_refused_asking_for_quotes(variable, value, written):
+    [error] = check(with_(**{variable: value}))
+    assert error.startswith(variable + " must be 12 digits given as quoted text, got the number %d" % value)
+    assert "(%s becomes %d)" % (written, value) in error and error.endswith("quote account IDs")
+
+
+@pytest.mark.parametrize("value", [12345678901, 8**11, 1234567890123, -123456789012, 0])
+def test_account_ids_given_as_other_numbers_are_refused_asking_for_quotes(value):
+    # Not octal mangling (too big, or negative) but still digits lost or wrong: quoting is the fix.
+    [error] = check(with_(cloudtrail_aws_account_id=value))
+    assert error.startswith(
+        "cloudtrail_aws_account_id must be 12 digits given as quoted text, got the number %d" % value
+    )
+    assert "becomes" not in error and error.endswith("quote account IDs")
+
+
+def test_account_id_true_is_refused():
+    [error] = check(with_(cloudtrail_aws_account_id=True))
+    assert error.startswith("cloudtrail_aws_account_id must be an AWS account ID of exactly 12 digits, got True")
+
+
+# --- the connection dictionaries ------------------------------------------------------------------------
+
+
+def test_connection_keys_in_natural_spellings_are_accepted():
+    aws = {"aws_access_key_id": "AKIA", "aws_secret_access_key": "s", "aws_session_token": "t", "region": "eu-west-1"}
+    azure = {"client_id": "c", "client_secret": "s", "tenant_id": "t", "cloud_environment": "AzureCloud"}
+    assert check(with_(cloudtrail_aws_connection=aws, cloudtrail_azure_connection=azure)) == []
+
+
+@pytest.mark.parametrize(
+    "variable, connection, key",
+    [
+        ("cloudtrail_azure_connection", {"client_secrt": "CANARY-azure"}, "client_secrt"),
+        ("cloudtrail_aws_connection", {"secret_access_key": "CANARY-aws"}, "secret_access_key"),
+    ],
+)
+def test_unknown_connection_keys_are_named_never_their_values(variable, connection, key):
+    [error] = check(with_(**{variable: connection}))
+    assert error.startswith("%s has keys that no module takes: %s (" % (variable, key))
+    assert "CANARY" not in error
+
+
+@pytest.mark.parametrize("key", ["aws_region", "region_name"])
+def test_the_partition_check_reads_the_region_under_its_aliases(key):
+    errors = check(with_(cloudtrail_aws_connection={key: "us-gov-west-1"}))
+    assert len(errors) == 1 and "AWS commercial" in errors[0]

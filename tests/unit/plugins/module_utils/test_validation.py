@@ -187,6 +187,118 @@ def test_description_length():
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "Lets Microsoft Sentinel read this account's CloudTrail events",
+        "tab\tnewline\ncarriage return\r",
+        " ~",  # both ends of printable ASCII
+        "\u00a1R\u00f4le \u00ff",  # both ends of the Latin-1 range IAM allows
+    ],
+)
+def test_description_characters_iam_allows(value):
+    assert check_description("description", value) == value
+
+
+@pytest.mark.parametrize(
+    "value, position, code_point",
+    [
+        ("bad\x00description", 4, "U+0000"),  # left a role without its policy when sent to IAM
+        ("\x7f", 1, "U+007F"),  # DEL, between printable ASCII and Latin-1
+        ("no-break\xa0space", 9, "U+00A0"),  # U+00A0 is just below IAM's Latin-1 range
+        ("Sentinel \u2014 CloudTrail", 10, "U+2014"),  # an em dash, outside Latin-1
+        ("\U0001f512", 1, "U+1F512"),
+        ("vertical\x0btab", 9, "U+000B"),
+    ],
+)
+def test_description_characters_iam_refuses_are_named_before_any_call(value, position, code_point):
+    with pytest.raises(InvalidInput) as refused:
+        check_description("description", value)
+    message = str(refused.value)
+    assert message.startswith("description may hold only tabs, line breaks, printable ASCII and Latin-1")
+    assert message.endswith("character %d is %s" % (position, code_point))
+
+
+@pytest.mark.parametrize(
+    "cloud, given, options",
+    [
+        ("aws", {"profile": "prod", "region": "eu-west-1"}, {"profile": "prod", "region": "eu-west-1"}),
+        (
+            "aws",
+            {"aws_access_key_id": "AKIA", "aws_secret_access_key": "s", "aws_session_token": "t"},
+            {"access_key": "AKIA", "secret_key": "s", "session_token": "t"},
+        ),
+        ("aws", {"profile_name": "prod", "region_name": "eu-west-1"}, {"profile": "prod", "region": "eu-west-1"}),
+        ("aws", {"security_token": "t"}, {"session_token": "t"}),
+        ("azure", {"client_id": "c", "secret": "s", "tenant": "t"}, {"client_id": "c", "secret": "s", "tenant": "t"}),
+        ("azure", {"client_secret": "s", "tenant_id": "t"}, {"secret": "s", "tenant": "t"}),
+        ("azure", None, {}),
+        ("aws", {}, {}),
+    ],
+)
+def test_connection_keys_are_mapped_to_the_modules_option_names(cloud, given, options):
+    assert validation.check_connection("connection", given, cloud) == options
+
+
+@pytest.mark.parametrize(
+    "cloud, given, keys",
+    [
+        ("azure", {"client_secrt": "CANARY-1"}, "client_secrt"),
+        ("azure", {"secret": "s", "AZURE_SECRET": "CANARY-2", "password": "CANARY-3"}, "AZURE_SECRET, password"),
+        ("aws", {"secret_access_key": "CANARY-4"}, "secret_access_key"),
+        ("aws", {"name": "CANARY-5"}, "name"),  # a module option, not a connection option
+        ("azure", {"access_key": "CANARY-6"}, "access_key"),  # the other cloud's option
+    ],
+)
+def test_unknown_connection_keys_are_named_without_their_values(cloud, given, keys):
+    with pytest.raises(InvalidInput) as refused:
+        validation.check_connection("cloudtrail_%s_connection" % cloud, given, cloud)
+    message = str(refused.value)
+    assert message.startswith("cloudtrail_%s_connection has keys that no module takes: %s (" % (cloud, keys))
+    assert "CANARY" not in message
+
+
+@pytest.mark.parametrize(
+    "cloud, given, doubled",
+    [
+        ("azure", {"secret": "CANARY-1", "client_secret": "CANARY-2"}, "client_secret, secret"),
+        (
+            "aws",
+            {"access_key": "a", "aws_access_key_id": "b", "aws_access_key": "c"},
+            "access_key, aws_access_key, aws_access_key_id",
+        ),
+    ],
+)
+def test_one_connection_option_given_twice_is_refused(cloud, given, doubled):
+    with pytest.raises(InvalidInput) as refused:
+        validation.check_connection("connection", given, cloud)
+    assert str(refused.value) == "connection gives one option under several keys (%s): keep one" % doubled
+
+
+def test_a_connection_that_is_not_a_dictionary_is_refused_without_its_value():
+    with pytest.raises(InvalidInput, match=r"^connection must be a dictionary of connection options\Z"):
+        validation.check_connection("connection", "secret=CANARY", "azure")
+
+
+def test_connection_options_are_those_of_the_modules():
+    """The role's lists follow the modules' argument specs: a new option there must be allowed here."""
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+    from ansible_collections.sentinel.aws.plugins.module_utils.azure import AZURE_AUTH_ARGSPEC
+
+    aws = aws_argument_spec()
+    assert validation.AWS_CONNECTION_OPTIONS == set(aws)
+    for name, spec in aws.items():
+        for alias in spec.get("aliases", []):
+            assert validation.AWS_CONNECTION_ALIASES[alias] == name
+    assert validation.AZURE_CONNECTION_OPTIONS == set(AZURE_AUTH_ARGSPEC)
+    for aliases, names in (
+        (validation.AWS_CONNECTION_ALIASES, validation.AWS_CONNECTION_OPTIONS),
+        (validation.AZURE_CONNECTION_ALIASES, validation.AZURE_CONNECTION_OPTIONS),
+    ):
+        assert set(aliases.values()) <= names and not set(aliases) & names
+
+
+@pytest.mark.parametrize(
     "check, value",
     [
         (validation.check_guid, "6f5e4d3c-0000-4000-8000-0000000051a1\n"),

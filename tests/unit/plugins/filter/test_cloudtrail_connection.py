@@ -1,0 +1,37 @@
+"""The role's module_defaults: connection keys as the modules name them, nothing of a refused dictionary."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_connection import FilterModule
+
+connection = FilterModule().filters()["cloudtrail_connection"]
+
+
+def test_natural_spellings_reach_the_modules_under_their_option_names():
+    given = {"aws_access_key_id": "AKIA", "aws_secret_access_key": "s", "aws_session_token": "t", "profile": "p"}
+    assert connection(given, "aws") == {"access_key": "AKIA", "secret_key": "s", "session_token": "t", "profile": "p"}
+    assert connection({"client_secret": "s", "tenant_id": "t", "client_id": "c"}, "azure") == {
+        "secret": "s",
+        "tenant": "t",
+        "client_id": "c",
+    }
+
+
+@pytest.mark.parametrize(
+    "given, cloud",
+    [
+        ({"client_id": "c", "client_secrt": "CANARY"}, "azure"),  # the known key goes too: nothing of it is used
+        ({"secret": "CANARY", "client_secret": "CANARY"}, "azure"),
+        ({"region": "eu-west-1", "secret_access_key": "CANARY"}, "aws"),
+        ("secret=CANARY", "aws"),
+    ],
+)
+def test_a_refused_dictionary_gives_the_modules_nothing(given, cloud):
+    # The shared reads run with the module_defaults of the batch's first host, which may be this one.
+    assert connection(given, cloud) == {}
+
+
+def test_an_empty_or_missing_dictionary_gives_nothing():
+    assert connection({}, "aws") == {} and connection(None, "azure") == {}
