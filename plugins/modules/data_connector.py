@@ -22,6 +22,12 @@ description:
   - A new IAM role takes a few seconds before Sentinel can assume it. The module retries that
     specific refusal with exponential backoff for up to O(wait_timeout) seconds.
   - A re-run with nothing to change reads the connector list once and writes nothing.
+  - Sentinel refuses a second connector of the same kind and context under another name
+    ("two connectors with different names and the same kind and context id"). Connectors left
+    over from older set-ups are hidden in the portal but still returned by the API. When a PUT is
+    refused for this reason, the module lists the workspace's connectors and fails naming each
+    connector of the kind (its ID and role ARN) and how to remove it (O(state=absent) with
+    O(connector_id)).
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 options:
@@ -45,6 +51,10 @@ options:
         namespace and C(<kind>:<role ARN in lower case>)), so re-runs find the same connector.
       - Giving an ID different from the one of a connector already holding the role fails, as
         Sentinel would refuse the second connector.
+      - Giving the ID of a connector that holds a role in another AWS account fails before any
+        write, naming the connector, its role and its account: pointing it at this role would
+        silently stop Sentinel reading that account. A connector holding another role of the same
+        account (a renamed role) is updated to O(aws_role_arn), which shows in the diff.
     type: str
   logs_enabled:
     description:
@@ -100,6 +110,20 @@ EXAMPLES = r"""
       /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel
     aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
     logs_enabled: false
+
+- name: Point the account's connector at its renamed role (same account), keeping its ID
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    connector_id: 3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21
+    aws_role_arn: arn:aws:iam::123456789012:role/SentinelCloudTrailReader
+
+- name: Remove a connector left over from an older set-up, by its ID
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    connector_id: 0d5e3c8f-5a47-4b0e-8f0e-6f2a1c9b7e21
+    state: absent
 
 - name: Disconnect the account
   sentinel.aws.data_connector:
@@ -177,7 +201,9 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     connector_diff,
     connector_differs,
     desired_connector,
+    duplicate_refusal_message,
     find_connector,
+    is_duplicate_refusal,
     is_role_not_assumable,
     planned_connector,
     retry_within,
@@ -246,6 +272,26 @@ def put_with_retry(module, workspace, connector_id, role_arn, etag):
         )
 
 
+def explain_duplicate_refusal(module, workspace, exc, kind, connector_id):
+    """Sentinel refused the PUT as a duplicate: fail naming the workspace's other connectors of the kind.
+
+    Returns (for the caller to report exc as it is) when the error is another one, or when the
+    connectors cannot be listed.
+    """
+    details = error_details(exc)
+    if not is_duplicate_refusal(details["status_code"], details["message"]):
+        return
+    try:
+        connectors = workspace.list_connectors()
+    except azure_errors():
+        return
+    module.fail_json(
+        msg=duplicate_refusal_message(connectors, kind, connector_id, workspace.name, details["message"]),
+        status_code=details["status_code"],
+        error_code=details["error_code"],
+    )
+
+
 def ensure_present(module, workspace, connectors, kind, role_arn, connector_id):
     current, target_id = find_connector(connectors, kind, role_arn, connector_id)
     desired = desired_connector(kind, role_arn, module.params["logs_enabled"])
@@ -253,7 +299,11 @@ def ensure_present(module, workspace, connectors, kind, role_arn, connector_id):
         return False, current, current
     after = planned_connector(current, desired, target_id, workspace_id(workspace))
     if not module.check_mode:
-        after = put_with_retry(module, workspace, target_id, role_arn, (current or {}).get("etag"))
+        try:
+            after = put_with_retry(module, workspace, target_id, role_arn, (current or {}).get("etag"))
+        except azure_errors() as exc:
+            explain_duplicate_refusal(module, workspace, exc, kind, target_id)
+            raise
     return True, current, after
 
 
