@@ -19,8 +19,9 @@ description:
     already reads through the account's role, and the tasks file the role includes.
   - The account stops before any change when its variables are wrong, when its workspace cannot be
     used, when a given external ID is not the workspace's ID (checked when the workspace was read),
-    or when a given connector ID does not fit the role (onboarding: another connector holds the role,
-    or the ID's connector reads another AWS account; offboarding: the ID is not the role's connector).
+    or when a given connector ID does not fit the role (when onboarding, another connector holds the
+    role or the ID's connector reads another AWS account; when offboarding, the ID is not the role's
+    connector).
   - Internal to the role; it is a filter so that the decision is made in Python once per task
     instead of through a chain of role variables, which Ansible templates anew in every task.
 options:

@@ -52,8 +52,8 @@ options:
       - Giving an ID different from the one of a connector already holding the role fails, as
         Sentinel would refuse the second connector.
       - Giving the ID of a connector that holds a role in another AWS account fails before any
-        write, naming the connector, its role and its account: pointing it at this role would
-        silently stop Sentinel reading that account. A connector holding another role of the same
+        write, naming the connector, its role and its account, because pointing it at this role
+        would silently stop Sentinel reading that account. A connector holding another role of the same
         account (a renamed role) is updated to O(aws_role_arn), which shows in the diff.
     type: str
   logs_enabled:
