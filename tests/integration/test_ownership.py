@@ -233,6 +233,14 @@ def test_offboarding_a_foreign_role_removes_nothing_and_says_what_it_left(clean_
     left = " ".join(published(run, "Left on role"))
     assert "ec2.amazonaws.com" in left and "AmazonS3FullAccess" in left and "app-data" in left, run.output
 
+    # Only when asked, offboarding deletes the role with everything on it.
+    taken = play(sb, OFFBOARD, extra_vars=account_vars(sb, cloudtrail_take_over_role=True))
+
+    assert taken.returncode == 0, taken.output
+    assert role_state(sb) is None
+    assert published(taken, "IAM role ARN") == [f"{role_arn()} (removed)"]
+    assert writes.azure() == []
+
 
 def test_offboarding_a_sentinel_role_keeps_policies_added_by_hand(clean_sandbox: Sandbox) -> None:
     """The collection's role, with AdministratorAccess attached by hand: only what is ours goes."""
@@ -397,7 +405,13 @@ def test_two_workspaces_share_the_role_and_neither_run_breaks_the_other(clean_sa
         assert again.returncode == 0 and again.stat("changed") == 0, again.output
         assert writes.aws() == [] and writes.azure() == []
 
+    # Check mode: the connector and B's ID would go; nothing is written.
     writes = Writes(sb)
+    checked = play(sb, OFFBOARD, extra_vars=vars_b, check=True)
+    assert checked.returncode == 0 and checked.stat("changed") == 2, checked.output
+    assert writes.aws() == [] and writes.azure() == []
+    assert external_ids(role_state(sb)) == sorted([workspace_a_id, WORKSPACE_B_ID])
+
     offboard_b = play(sb, OFFBOARD, extra_vars=vars_b)
 
     assert offboard_b.returncode == 0, offboard_b.output
