@@ -252,7 +252,10 @@ def check_targets(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
         checks.append(_check(accounts, forks, "run succeeded", int(succeeded), "== 1"))
         checks += [
             _check(accounts, forks, "no write calls", calls["aws"]["write"] + calls["azure"]["write"], "== 0"),
-            _check(accounts, forks, "AWS reads per account", per["aws_read"], "<= 2"),
+            # Issue 7 set <= 2 (GetRole, ListAttachedRolePolicies). Since issue 11 connector_role also
+            # reads ListRolePolicies: GetRole does not show inline policies, and an added
+            # `Action: *` inline policy must not pass for converged. The alternative makes 4.
+            _check(accounts, forks, "AWS reads per account", per["aws_read"], "<= 3"),
             _check(accounts, forks, "Azure reads per account", per["azure_read"], "<= 2"),
             _check(accounts, forks, "changed tasks", scenario["tasks"]["changed"], "== 0"),
         ]

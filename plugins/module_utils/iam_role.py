@@ -29,9 +29,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import build_trust_policy
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import describe_statement
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import narrowed_trust_policy
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import parse_policy_document
-from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import policies_equal
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import require_external_id
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import require_narrowed
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import split_trust
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
@@ -53,6 +56,11 @@ DEFAULT_POLICY = "AWSCloudTrail_ReadOnlyAccess"
 # CloudTrail renamed its read-only managed policy in June 2022; the old one stays attached where it
 # was but cannot be attached to new roles (AWS CloudTrail user guide, "AWS managed policies").
 LEGACY_POLICY_NAMES = {"AWSCloudTrailReadOnlyAccess": DEFAULT_POLICY}
+# Every role the module creates or adopts carries this tag, so later runs (and audits) can tell
+# the roles sentinel.aws owns from roles someone else made under the same name.
+MARKER_TAG_KEY = "sentinel.aws:managed"
+MARKER_TAG_VALUE = "true"
+MARKER_NOTE = " (the count includes the tag %s=%s that sentinel.aws adds)" % (MARKER_TAG_KEY, MARKER_TAG_VALUE)
 
 
 # --- pure planning --------------------------------------------------------------------------
@@ -127,12 +135,34 @@ def plan_policies(current, desired, purge, partition):
 
 
 def plan_tags(current, desired, purge):
-    # type: (dict, dict | None, bool) -> tuple
-    """(tags to set, keys to remove) with amazon.aws's semantics: None leaves tags alone."""
-    if desired is None:
-        return {}, []
+    # type: (dict, dict, bool) -> tuple
+    """(tags to set, keys to remove) with amazon.aws's semantics.
+
+    InvalidInput, before any write, when the role would end up with more than 50 tags or with a
+    key that differs only in case from one it keeps (IAM tag keys are case-insensitive).
+    """
+    validation.merge_tags("tags", current, desired, purge, MARKER_NOTE)
     to_set, to_unset = compare_aws_tags(current, desired, purge)
     return to_set, sorted(to_unset)
+
+
+def desired_tags(tags):
+    # type: (dict | None) -> dict
+    """The tags a role must carry: the checked ``tags`` option plus the marker.
+
+    The marker is the module's own: a different value for it is refused rather than written.
+    """
+    for key, value in (tags or {}).items():
+        if key.lower() == MARKER_TAG_KEY.lower() and (key, value) != (MARKER_TAG_KEY, MARKER_TAG_VALUE):
+            raise InvalidInput(
+                "tags: %s=%s is the marker sentinel.aws puts on the roles it manages; leave it out of tags, got %r: %r"
+                % (MARKER_TAG_KEY, MARKER_TAG_VALUE, key, value)
+            )
+    wanted = dict(tags or {})
+    wanted[MARKER_TAG_KEY] = MARKER_TAG_VALUE
+    # A new role gets exactly these: the marker counts toward IAM's 50.
+    validation.merge_tags("tags", {}, wanted, True, MARKER_NOTE)
+    return wanted
 
 
 def role_spec(params, partition):
@@ -148,8 +178,12 @@ def role_spec(params, partition):
         "partition": partition,
         "account_id": None,
         "path": validation.check_iam_path("path", params["path"]),
+        "microsoft_account_id": validation.check_account_id("microsoft_account_id", params["microsoft_account_id"]),
+        "external_id": None,
+        "purge_external_ids": params["purge_external_ids"],
+        "take_over": params["take_over"],
         "purge_policies": params["purge_policies"],
-        "purge_tags": params["purge_tags"],
+        "purge_tags": params["purge_tags"] and params.get("tags") is not None,
         "tags": None,
         "description": None,
         "max_session_duration": None,
@@ -157,21 +191,22 @@ def role_spec(params, partition):
     }
     if params.get("account_id") is not None:
         spec["account_id"] = validation.check_account_id("account_id", params["account_id"])
-    if state == "absent":
-        return spec, []
-    if not params.get("external_id"):
-        raise InvalidInput("external_id is required when state=present: the Log Analytics workspace ID (a GUID)")
-    external_id = validation.check_guid("external_id", params["external_id"])
-    microsoft_account = validation.check_account_id("microsoft_account_id", params["microsoft_account_id"])
-    spec["external_id"] = external_id
-    spec["trust_policy"] = build_trust_policy(microsoft_account, external_id, partition)
+    if params.get("external_id"):
+        spec["external_id"] = validation.check_guid("external_id", params["external_id"])
+    # Offboarding needs the policies too: they are what it may detach as its own.
     policies = [validation.check_managed_policy("managed_policies", p) for p in params["managed_policies"]]
     for policy in policies:
         if policy.startswith("arn:"):
             _require_partition("managed_policies", validation.parse_policy_arn("managed_policies", policy), partition)
     spec["managed_policies"], warnings = resolve_managed_policies(policies, partition)
-    if params.get("tags") is not None:
-        spec["tags"] = validation.check_tags("tags", params["tags"])
+    if state == "absent":
+        return spec, warnings
+    if not spec["external_id"]:
+        raise InvalidInput("external_id is required when state=present: the Log Analytics workspace ID (a GUID)")
+    # The trust of a new role; an existing role's is planned from what it trusts already.
+    spec["trust_policy"] = build_trust_policy(spec["microsoft_account_id"], [spec["external_id"]], partition)
+    given_tags = validation.check_tags("tags", params["tags"]) if params.get("tags") is not None else None
+    spec["tags"] = desired_tags(given_tags)
     if params.get("description") is not None:
         spec["description"] = validation.check_description("description", params["description"])
     if params.get("max_session_duration") is not None:
@@ -183,7 +218,7 @@ def role_spec(params, partition):
         _require_partition(
             "permissions_boundary", validation.parse_policy_arn("permissions_boundary", boundary), partition
         )
-    spec["permissions_boundary"] = boundary
+    spec["permissions_boundary"] = boundary or None
     return spec, warnings
 
 
@@ -206,17 +241,20 @@ def account_of_arn(arn):
     return arn.split(":")[4]
 
 
-def role_view(role, attached):
-    # type: (dict, list) -> dict
-    """The module's ``role`` result from GetRole/CreateRole output and the attached policy ARNs."""
+def role_view(role, attached, inline, microsoft_account_id):
+    # type: (dict, list, list, str) -> dict
+    """The module's ``role`` result from GetRole/CreateRole output, the attached policy ARNs and inline policy names."""
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    trust = parse_policy_document(role.get("AssumeRolePolicyDocument"))
     return {
         "arn": role["Arn"],
         "name": role["RoleName"],
         "role_id": role.get("RoleId"),
         "path": role.get("Path", "/"),
-        "trust_policy": parse_policy_document(role.get("AssumeRolePolicyDocument")),
+        "trust_policy": trust,
+        "external_ids": split_trust(trust, microsoft_account_id, role["Arn"].split(":")[1])[0],
         "attached_policies": sorted(attached),
+        "inline_policies": sorted(inline),
         "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []),
         "description": role.get("Description"),
         "max_session_duration": role.get("MaxSessionDuration"),
@@ -233,45 +271,148 @@ def new_role_view(spec, arn):
         "role_id": None,
         "path": spec["path"],
         "trust_policy": spec["trust_policy"],
+        "external_ids": [spec["external_id"]],
         "attached_policies": sorted(spec["managed_policies"]),
-        "tags": dict(spec["tags"] or {}),
+        "inline_policies": [],
+        "tags": dict(spec["tags"]),
         "description": spec["description"],
         "max_session_duration": spec["max_session_duration"] or 3600,
-        "permissions_boundary": spec["permissions_boundary"] or None,
+        "permissions_boundary": spec["permissions_boundary"],
+    }
+
+
+def require_same_path(name, current_path, wanted_path):
+    # type: (str, str, str) -> None
+    """A role of this name under another path is another role: refused in every state, before any write."""
+    if current_path != wanted_path:
+        # IAM has no API to move a role (UpdateRole takes no Path); a new path means a new role
+        # and a new ARN for the Sentinel connector. amazon.aws.iam_role fails the same way.
+        raise InvalidInput(
+            "path: the role %s exists with path %r; IAM cannot change the path of a role. Set path to %r, "
+            "or delete the role (state=absent) and create it again" % (name, current_path, current_path)
+        )
+
+
+# --- ownership: whose role is it? -------------------------------------------------------------
+
+
+def is_marked(tags):
+    # type: (dict) -> bool
+    """Whether the role carries the marker of the roles sentinel.aws made or adopted (tag keys are case-insensitive)."""
+    return any(key.lower() == MARKER_TAG_KEY.lower() and value == MARKER_TAG_VALUE for key, value in tags.items())
+
+
+def own_policy_arns(spec):
+    # type: (dict) -> list
+    """The managed policies a Sentinel role may carry: the wanted ones and the renamed CloudTrail one."""
+    return list(spec["managed_policies"]) + sorted(legacy_policy_arns(spec["partition"]))
+
+
+def foreign_things(current, spec):
+    # type: (dict, dict) -> list
+    """What makes a role more than a Sentinel role, one phrase each; [] for a Sentinel role.
+
+    A Sentinel role holds only Sentinel trust statements, only the wanted (or the renamed
+    CloudTrail) managed policies, no inline policy and no boundary but the one asked for.
+    """
+    _ids, others = split_trust(current["trust_policy"], spec["microsoft_account_id"], spec["partition"])
+    reasons = [
+        "its trust policy %s" % describe_statement(s, spec["microsoft_account_id"], spec["partition"]) for s in others
+    ]
+    own = own_policy_arns(spec)
+    reasons += ["it carries the managed policy %s" % arn for arn in current["attached_policies"] if arn not in own]
+    reasons += ["it has the inline policy %s" % name for name in current["inline_policies"]]
+    boundary = current["permissions_boundary"]
+    if boundary and boundary != spec["permissions_boundary"]:
+        reasons.append("its permissions boundary is %s" % boundary)
+    return reasons
+
+
+def present_ownership(current, spec):
+    # type: (dict, dict) -> str
+    """``managed``, ``adopted`` or ``taken_over``; InvalidInput, before any write, for a role that is not Sentinel's.
+
+    A marked role is the module's: what it holds beyond a Sentinel role is drift, repaired. An
+    unmarked role that is a Sentinel role (made by hand with Microsoft's procedure) is adopted.
+    Anything else belongs to someone else, unless take_over says to converge it anyway.
+    """
+    if is_marked(current["tags"]):
+        return "managed"
+    reasons = foreign_things(current, spec)
+    if not reasons:
+        return "adopted"
+    if spec["take_over"]:
+        return "taken_over"
+    raise InvalidInput(
+        "role %s is not a Sentinel role and was not made by sentinel.aws: %s; nothing was changed. Set take_over: true "
+        "to make it one anyway (this removes all of the above from it)" % (spec["name"], "; ".join(reasons))
+    )
+
+
+def offboarding_ownership(current, spec):
+    # type: (dict, dict) -> str
+    """The ownership of a role before offboarding: as for present, and ``foreign`` instead of a refusal."""
+    if is_marked(current["tags"]):
+        return "managed"
+    if not foreign_things(current, spec):
+        return "adopted"
+    return "taken_over" if spec["take_over"] else "foreign"
+
+
+# --- present: converge ------------------------------------------------------------------------
+
+
+def wanted_external_ids(current_ids, spec):
+    # type: (list, dict) -> list
+    """The workspace IDs the trust must list: those it has plus ours, or ours alone with purge_external_ids."""
+    if spec["purge_external_ids"]:
+        return [spec["external_id"]]
+    return sorted({external_id.lower() for external_id in current_ids} | {spec["external_id"]})
+
+
+def plan_trust(current, spec):
+    # type: (dict, dict) -> dict
+    """{} when the trust is right, else the new trust policy and its workspace IDs.
+
+    Right means Sentinel statements only, for exactly the wanted IDs, however they are written
+    (one statement per workspace, Sids, lists or single values): such a trust is left alone.
+    """
+    ids, others = split_trust(current["trust_policy"], spec["microsoft_account_id"], spec["partition"])
+    wanted = wanted_external_ids(ids, spec)
+    if not others and ids == wanted:
+        return {}
+    return {
+        "trust_policy": build_trust_policy(spec["microsoft_account_id"], wanted, spec["partition"]),
+        "external_ids": wanted,
     }
 
 
 def plan_update(current, spec):
     # type: (dict, dict) -> dict
-    """What must change on an existing role (a ``role_view``) to match ``spec``; {} when nothing."""
-    if current["path"] != spec["path"]:
-        # IAM has no API to move a role (UpdateRole takes no Path); a new path means a new role
-        # and a new ARN for the Sentinel connector. amazon.aws.iam_role fails the same way.
-        raise InvalidInput(
-            "path: the role %s exists with path %r; IAM cannot change the path of a role. Set path to %r, "
-            "or delete the role (state=absent) and create it again" % (spec["name"], current["path"], current["path"])
-        )
-    plan = {}
-    if not policies_equal(current["trust_policy"], spec["trust_policy"], spec["partition"]):
-        plan["trust_policy"] = spec["trust_policy"]
+    """What must change on an existing role (a ``role_view``) to match ``spec``; {} when nothing.
+
+    Other trust statements, inline policies and an unasked boundary are removed; other managed
+    policies too unless purge_policies is off.
+    """
+    require_same_path(spec["name"], current["path"], spec["path"])
+    plan = plan_trust(current, spec)
     attach, detach = plan_policies(
         current["attached_policies"], spec["managed_policies"], spec["purge_policies"], spec["partition"]
     )
-    if attach:
-        plan["attach"] = attach
-    if detach:
-        plan["detach"] = detach
     tags_set, tags_unset = plan_tags(current["tags"], spec["tags"], spec["purge_tags"])
-    if tags_set:
-        plan["tags_set"] = tags_set
-    if tags_unset:
-        plan["tags_unset"] = tags_unset
+    changes = {
+        "attach": attach,
+        "detach": detach,
+        "delete_inline": current["inline_policies"],
+        "tags_set": tags_set,
+        "tags_unset": tags_unset,
+    }
+    plan.update({key: value for key, value in changes.items() if value})
     for key in ("description", "max_session_duration"):
         if spec[key] is not None and spec[key] != current[key]:
             plan[key] = spec[key]
-    boundary = spec["permissions_boundary"]
-    if boundary is not None and (boundary or None) != current["permissions_boundary"]:
-        plan["permissions_boundary"] = boundary
+    if spec["permissions_boundary"] != current["permissions_boundary"]:
+        plan["permissions_boundary"] = spec["permissions_boundary"]
     return plan
 
 
@@ -279,24 +420,101 @@ def apply_plan(current, plan):
     # type: (dict, dict) -> dict
     """The role view after ``plan`` is carried out; used for the result and the diff."""
     after = copy.deepcopy(current)
-    if "trust_policy" in plan:
-        after["trust_policy"] = plan["trust_policy"]
+    for key in ("trust_policy", "external_ids", "description", "max_session_duration", "permissions_boundary"):
+        if key in plan:
+            after[key] = plan[key]
     attached = [arn for arn in after["attached_policies"] if arn not in plan.get("detach", [])]
     after["attached_policies"] = sorted(set(attached) | set(plan.get("attach", [])))
+    after["inline_policies"] = [name for name in after["inline_policies"] if name not in plan.get("delete_inline", [])]
     for key in plan.get("tags_unset", []):
         after["tags"].pop(key, None)
     after["tags"].update(plan.get("tags_set", {}))
-    for key in ("description", "max_session_duration"):
-        if key in plan:
-            after[key] = plan[key]
-    if "permissions_boundary" in plan:
-        after["permissions_boundary"] = plan["permissions_boundary"] or None
     return after
+
+
+# --- absent: offboard -------------------------------------------------------------------------
+
+
+def plan_offboarding(current, profiles, spec):
+    # type: (dict, list, dict) -> dict
+    """What offboarding removes from an existing role: never what sentinel.aws did not put there.
+
+    Removed: the workspace ID (``external_id``, or every Sentinel ID when not given). While other
+    workspaces' IDs remain, only the trust changes. With none left, the role is deleted if nothing
+    else is on it; otherwise only Sentinel's pieces come off (its statements, its policies, the
+    marker) and the role stays. ``delete_role`` means delete; take_over deletes whatever is on it.
+    A role that is neither marked nor trusts Sentinel has nothing of ours: {}.
+    """
+    if spec["take_over"]:
+        return {"delete_role": True}
+    ids, others = split_trust(current["trust_policy"], spec["microsoft_account_id"], spec["partition"])
+    if not ids and not is_marked(current["tags"]):
+        return {}
+    removed = [i for i in ids if spec["external_id"] in (None, i.lower())]
+    remaining = sorted({i.lower() for i in ids if i not in removed})
+    if remaining:
+        return _narrowed_trust(current, spec, remaining) if removed else {}
+    own = [arn for arn in current["attached_policies"] if arn in own_policy_arns(spec)]
+    extras = others or len(own) < len(current["attached_policies"]) or current["inline_policies"] or profiles
+    if not extras:
+        return {"delete_role": True}
+    plan = {"detach": own, "tags_unset": [key for key in current["tags"] if key.lower() == MARKER_TAG_KEY.lower()]}
+    plan = {key: value for key, value in plan.items() if value}
+    if ids and others:
+        plan.update(_narrowed_trust(current, spec, []))
+    return plan
+
+
+def _narrowed_trust(current, spec, remaining):
+    # type: (dict, dict, list) -> dict
+    document = narrowed_trust_policy(
+        current["trust_policy"], spec["microsoft_account_id"], remaining, spec["partition"]
+    )
+    return {"trust_policy": document, "external_ids": remaining}
+
+
+def left_behind(after, profiles, spec):
+    # type: (dict, list, dict) -> list
+    """Everything still on a role that offboarding keeps, one phrase each."""
+    ids, others = split_trust(after["trust_policy"], spec["microsoft_account_id"], spec["partition"])
+    items = []
+    if ids:
+        trust = "the trust for workspace ID%s %s" % ("s" if len(ids) > 1 else "", ", ".join(ids))
+        if any(spec["external_id"] in (None, i.lower()) for i in ids):
+            # An ID offboarding removes is still there only when its statement is the role's last:
+            # IAM refuses a trust policy without a statement (MalformedPolicyDocument).
+            trust += " (kept: a trust policy needs a statement; delete the role to remove it)"
+        items.append(trust)
+    items += ["the trust statement %s" % json.dumps(statement, sort_keys=True) for statement in others]
+    items += ["the managed policy %s" % arn for arn in after["attached_policies"]]
+    items += ["the inline policy %s" % name for name in after["inline_policies"]]
+    items += ["the instance profile %s" % name for name in profiles]
+    if after["permissions_boundary"]:
+        items.append("the permissions boundary %s" % after["permissions_boundary"])
+    return items
+
+
+def offboarding_warning(current, after, left, spec):
+    # type: (dict, dict, list, dict) -> str | None
+    """The warning for a role offboarding keeps though no workspace uses it any more; None otherwise."""
+    if any(spec["external_id"] not in (None, i.lower()) for i in after["external_ids"]):
+        return None  # other workspaces still use the role: keeping it is the point
+    if not current["external_ids"] and not is_marked(current["tags"]):
+        return "role %s is not a Sentinel role and was not made by sentinel.aws; nothing was changed. It holds: %s" % (
+            spec["name"],
+            "; ".join(left),
+        )
+    return (
+        "role %s was not deleted: it holds things sentinel.aws did not put there, so only Sentinel's part was removed. "
+        "Left behind: %s" % (spec["name"], "; ".join(left))
+    )
 
 
 DIFF_KEYS = (
     "trust_policy",
+    "external_ids",
     "managed_policies",
+    "inline_policies",
     "tags",
     "path",
     "description",
@@ -354,17 +572,36 @@ class RoleApi:
         except (ClientError, BotoCoreError) as e:  # pylint: disable=duplicate-except
             raise AnsibleAWSError(message="Failed to get role %s" % name, exception=e) from e
 
+    def _pages(self, what, method, key, **kwargs):
+        # type: (str, object, str, dict) -> list
+        """Every item under ``key`` of a paginated IAM list call (Marker / IsTruncated)."""
+        items = []
+        while True:
+            page = self._call(what, method, **kwargs)
+            items.extend(page.get(key, []))
+            if not page.get("IsTruncated"):
+                return items
+            kwargs["Marker"] = page["Marker"]
+
     def attached_policies(self, name):
         # type: (str) -> list
-        arns, kwargs = [], {"RoleName": name}
-        while True:
-            page = self._call(
-                "list the managed policies of role %s" % name, self.iam.list_attached_role_policies, **kwargs
-            )
-            arns.extend(p["PolicyArn"] for p in page.get("AttachedPolicies", []))
-            if not page.get("IsTruncated"):
-                return arns
-            kwargs["Marker"] = page["Marker"]
+        what = "list the managed policies of role %s" % name
+        return [
+            p["PolicyArn"]
+            for p in self._pages(what, self.iam.list_attached_role_policies, "AttachedPolicies", RoleName=name)
+        ]
+
+    def inline_policies(self, name):
+        # type: (str) -> list
+        # GetRole does not show inline policies: without this read an added `Action: *` policy is invisible.
+        what = "list the inline policies of role %s" % name
+        return self._pages(what, self.iam.list_role_policies, "PolicyNames", RoleName=name)
+
+    def instance_profiles(self, name):
+        # type: (str) -> list
+        what = "list the instance profiles of role %s" % name
+        profiles = self._pages(what, self.iam.list_instance_profiles_for_role, "InstanceProfiles", RoleName=name)
+        return [p["InstanceProfileName"] for p in profiles]
 
     def require_policies_exist(self, arns):
         # type: (list) -> None
@@ -400,6 +637,16 @@ class RoleApi:
     def update_trust_policy(self, name, document, external_id):
         # type: (str, dict, str) -> None
         require_external_id(document, external_id)
+        self._put_trust_policy(name, document)
+
+    def narrow_trust_policy(self, name, before, after, microsoft_account_id):
+        # type: (str, dict, dict, str) -> None
+        """Offboarding's trust write: only ever less than ``before`` (see ``require_narrowed``)."""
+        require_narrowed(before, after, microsoft_account_id, self.partition)
+        self._put_trust_policy(name, after)
+
+    def _put_trust_policy(self, name, document):
+        # type: (str, dict) -> None
         self._call(
             "update the trust policy of role %s" % name,
             self.iam.update_assume_role_policy,
@@ -451,27 +698,27 @@ class RoleApi:
                 RoleName=name,
             )
 
-    def delete_role(self, name, attached=None):
-        # type: (str, list | None) -> None
-        """DeleteRole refuses a role with policies or instance profiles: remove those first."""
-        for arn in self.attached_policies(name) if attached is None else attached:
-            self.detach(name, arn)
-        inline = self._call("list the inline policies of role %s" % name, self.iam.list_role_policies, RoleName=name)
-        for policy_name in inline.get("PolicyNames", []):
-            self._call(
-                "delete inline policy %s of role %s" % (policy_name, name),
-                self.iam.delete_role_policy,
-                RoleName=name,
-                PolicyName=policy_name,
-            )
-        profiles = self._call(
-            "list the instance profiles of role %s" % name, self.iam.list_instance_profiles_for_role, RoleName=name
+    def delete_inline_policy(self, name, policy_name):
+        # type: (str, str) -> None
+        self._call(
+            "delete inline policy %s of role %s" % (policy_name, name),
+            self.iam.delete_role_policy,
+            RoleName=name,
+            PolicyName=policy_name,
         )
-        for profile in profiles.get("InstanceProfiles", []):
+
+    def delete_role(self, name, attached, inline, profiles):
+        # type: (str, list, list, list) -> None
+        """DeleteRole refuses a role with policies or instance profiles: remove those first."""
+        for arn in attached:
+            self.detach(name, arn)
+        for policy_name in inline:
+            self.delete_inline_policy(name, policy_name)
+        for profile in profiles:
             self._call(
-                "remove role %s from instance profile %s" % (name, profile["InstanceProfileName"]),
+                "remove role %s from instance profile %s" % (name, profile),
                 self.iam.remove_role_from_instance_profile,
-                InstanceProfileName=profile["InstanceProfileName"],
+                InstanceProfileName=profile,
                 RoleName=name,
             )
         self._call("delete role %s" % name, self.iam.delete_role, RoleName=name)
@@ -495,23 +742,30 @@ def verify_account(expected, actual, source):
 
 
 def ensure_present(api, spec, check_mode):
-    # type: (RoleApi, dict, bool) -> tuple
-    """Create or converge the role. Returns (changed, role view, diff)."""
-    existing = api.get_role(spec["name"])
+    # type: (RoleApi, dict, bool) -> dict
+    """Create or converge the role: the outcome (changed, role, ownership, diff)."""
+    name = spec["name"]
+    existing = api.get_role(name)
     if existing is None:
         return _create(api, spec, check_mode)
-    verify_account(spec["account_id"], account_of_arn(existing["Arn"]), "from the ARN of role %s" % spec["name"])
-    current = role_view(existing, api.attached_policies(spec["name"]))
+    verify_account(spec["account_id"], account_of_arn(existing["Arn"]), "from the ARN of role %s" % name)
+    require_same_path(name, existing.get("Path", "/"), spec["path"])
+    current = role_view(existing, api.attached_policies(name), api.inline_policies(name), spec["microsoft_account_id"])
+    ownership = present_ownership(current, spec)
     plan = plan_update(current, spec)
     after = apply_plan(current, plan)
-    diff = {"before": diff_view(current), "after": diff_view(after)}
-    if not plan:
-        return False, current, diff
-    # Checked even in check mode, so that --check reports a bad policy name too.
-    api.require_policies_exist(plan.get("attach", []))
-    if not check_mode:
-        _apply(api, spec, plan)
-    return True, after, diff
+    outcome = {
+        "changed": bool(plan),
+        "role": after,
+        "ownership": ownership,
+        "diff": {"before": diff_view(current), "after": diff_view(after)},
+    }
+    if plan:
+        # Checked even in check mode, so that --check reports a bad policy name too.
+        api.require_policies_exist(plan.get("attach", []))
+        if not check_mode:
+            _apply(api, spec, plan)
+    return outcome
 
 
 def _apply(api, spec, plan):
@@ -532,10 +786,12 @@ def _apply(api, spec, plan):
         api.set_boundary(name, plan["permissions_boundary"])
     for arn in plan.get("detach", []):
         api.detach(name, arn)
+    for policy_name in plan.get("delete_inline", []):
+        api.delete_inline_policy(name, policy_name)
 
 
 def _create(api, spec, check_mode):
-    # type: (RoleApi, dict, bool) -> tuple
+    # type: (RoleApi, dict, bool) -> dict
     account = None
     if spec["account_id"] or check_mode:
         account = api.caller_account()
@@ -552,28 +808,71 @@ def _create(api, spec, check_mode):
         except AnsibleAWSError:
             _remove_half_made_role(api, spec["name"])
             raise
-        view = role_view(created, spec["managed_policies"])
+        view = role_view(created, spec["managed_policies"], [], spec["microsoft_account_id"])
         # CreateRole echoes Tags but not always the boundary or description: report what was set.
         view.update({k: v for k, v in new_role_view(spec, view["arn"]).items() if k not in ("arn", "role_id")})
-    return True, view, {"before": {}, "after": diff_view(view)}
+    return {"changed": True, "role": view, "ownership": "created", "diff": {"before": {}, "after": diff_view(view)}}
 
 
 def _remove_half_made_role(api, name):
     # type: (RoleApi, str) -> None
     """Undo a create whose policies could not be attached; the original error is what matters."""
     try:
-        api.delete_role(name)
+        api.delete_role(name, api.attached_policies(name), [], [])
     except AnsibleAWSError:
         pass
 
 
 def ensure_absent(api, spec, check_mode):
-    # type: (RoleApi, dict, bool) -> tuple
-    existing = api.get_role(spec["name"])
+    # type: (RoleApi, dict, bool) -> dict
+    """Offboard the role: the outcome (changed, role, ownership, role_deleted, left_behind, warnings, diff).
+
+    ``role`` is the role as offboarding leaves it, {} when it is deleted or was not there.
+    """
+    name = spec["name"]
+    existing = api.get_role(name)
     if existing is None:
-        return False, {}, {"before": {}, "after": {}}
-    verify_account(spec["account_id"], account_of_arn(existing["Arn"]), "from the ARN of role %s" % spec["name"])
-    current = role_view(existing, api.attached_policies(spec["name"]))
-    if not check_mode:
-        api.delete_role(spec["name"], current["attached_policies"])
-    return True, {}, {"before": diff_view(current), "after": {}}
+        return _absent_outcome(False, {}, {}, "none", [])
+    verify_account(spec["account_id"], account_of_arn(existing["Arn"]), "from the ARN of role %s" % name)
+    require_same_path(name, existing.get("Path", "/"), spec["path"])
+    attached, inline, profiles = api.attached_policies(name), api.inline_policies(name), api.instance_profiles(name)
+    current = role_view(existing, attached, inline, spec["microsoft_account_id"])
+    ownership = offboarding_ownership(current, spec)
+    plan = plan_offboarding(current, profiles, spec)
+    if plan.get("delete_role"):
+        if not check_mode:
+            api.delete_role(name, attached, inline, profiles)
+        return _absent_outcome(True, current, {}, ownership, [])
+    after = apply_plan(current, plan)
+    outcome = _absent_outcome(bool(plan), current, after, ownership, left_behind(after, profiles, spec))
+    if plan and not check_mode:
+        _offboard(api, spec, current, plan)
+    warning = offboarding_warning(current, after, outcome["left_behind"], spec)
+    if warning:
+        outcome["warnings"].append(warning)
+    return outcome
+
+
+def _absent_outcome(changed, before, after, ownership, left):
+    # type: (bool, dict, dict, str, list) -> dict
+    return {
+        "changed": changed,
+        "role": after,
+        "ownership": ownership,
+        "role_deleted": bool(before) and not after,
+        "left_behind": left,
+        "warnings": [],
+        "diff": {"before": diff_view(before), "after": diff_view(after)},
+    }
+
+
+def _offboard(api, spec, current, plan):
+    # type: (RoleApi, dict, dict, dict) -> None
+    name = spec["name"]
+    # The trust first: Sentinel loses access to the role before anything else changes.
+    if "trust_policy" in plan:
+        api.narrow_trust_policy(name, current["trust_policy"], plan["trust_policy"], spec["microsoft_account_id"])
+    for arn in plan.get("detach", []):
+        api.detach(name, arn)
+    if plan.get("tags_unset"):
+        api.untag(name, plan["tags_unset"])

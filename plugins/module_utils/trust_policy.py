@@ -1,11 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the sentinel.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The trust policy of the role Microsoft Sentinel assumes: build it, guard it, compare it.
+"""The trust policy of the role Microsoft Sentinel assumes: build it, guard it, read it.
 
-Pure functions on plain dicts. ``build_trust_policy`` is the only producer of the document the
-module writes, and ``require_external_id`` is checked before every write, so a role that any
-principal of Microsoft's account could assume without the workspace ID cannot be made.
+Pure functions on plain dicts. ``build_trust_policy`` is the only producer of the Sentinel
+statement the module writes, and ``require_external_id`` is checked before every write of a
+role's trust for a workspace, so a role that any principal of Microsoft's account could assume
+without a workspace ID cannot be made. Offboarding only ever removes from a trust policy, which
+``require_narrowed`` checks before that write.
+
+``sentinel_external_ids`` recognises a Sentinel statement (Microsoft's documented one, however it
+is written); ``split_trust`` sorts a role's statements into Sentinel's workspace IDs and the rest.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,20 +18,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 
 try:
     from urllib.parse import unquote
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's compile test
     from urllib import unquote  # type: ignore
 
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import GUID_PATTERN
+
 POLICY_VERSION = "2012-10-17"
-# A policy without Version is evaluated as the 2008-10-17 language (IAM user guide, "IAM JSON
-# policy elements: Version"), so a missing Version is not the same policy as ours.
-DEFAULT_POLICY_VERSION = "2008-10-17"
 EXTERNAL_ID_KEY = "sts:ExternalId"
-_ROOT_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):iam::(?P<account>[0-9]{12}):root\Z")
-_ACCOUNT_ID = re.compile(r"^[0-9]{12}\Z")
+ASSUME_ROLE = "sts:AssumeRole"
+# The elements a Sentinel statement may have; anything else (NotAction, Resource, ...) makes it
+# another statement. Sid is a label with no effect (IAM user guide, "IAM JSON policy elements: Sid").
+_SENTINEL_ELEMENTS = {"Sid", "Effect", "Principal", "Action", "Condition"}
 
 
 class UnsafeTrustPolicy(ValueError):
@@ -38,34 +43,43 @@ def root_principal(account_id, partition="aws"):
     return "arn:%s:iam::%s:root" % (partition, account_id)
 
 
-def build_trust_policy(microsoft_account_id, external_id, partition="aws"):
-    # type: (str, str, str) -> dict
-    """The document Microsoft documents for the CloudTrail (legacy) connector.
+def build_trust_policy(microsoft_account_id, external_ids, partition="aws"):
+    # type: (str, list | str, str) -> dict
+    """The document Microsoft documents for the CloudTrail (legacy) connector, for one or more workspaces.
 
     Principal is Microsoft's account root, action sts:AssumeRole, and StringEquals on
-    sts:ExternalId = the workspace ID. No MFA condition: Sentinel cannot satisfy one.
+    sts:ExternalId = the workspace IDs. No MFA condition: Sentinel cannot satisfy one. Several IDs
+    are one sorted, lower-case list (IAM treats a list in StringEquals as any-of: IAM user guide,
+    "Creating a condition with multiple keys or values"), so runs for workspaces A and B write
+    the same document; one ID is written as the plain string Microsoft's page shows.
     """
+    ids = sorted({external_id.lower() for external_id in _as_list(external_ids)})
+    if not ids:
+        raise UnsafeTrustPolicy("the trust policy needs at least one external ID")
     document = {
         "Version": POLICY_VERSION,
         "Statement": [
             {
                 "Effect": "Allow",
                 "Principal": {"AWS": root_principal(microsoft_account_id, partition)},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {EXTERNAL_ID_KEY: external_id}},
+                "Action": ASSUME_ROLE,
+                "Condition": {"StringEquals": {EXTERNAL_ID_KEY: ids[0] if len(ids) == 1 else ids}},
             }
         ],
     }
-    require_external_id(document, external_id)
+    for external_id in ids:
+        require_external_id(document, external_id)
     return document
 
 
 def require_external_id(document, external_id):
     # type: (dict, str) -> None
-    """Raise UnsafeTrustPolicy unless every Allow statement requires sts:ExternalId == external_id.
+    """Raise UnsafeTrustPolicy unless every Allow statement requires an sts:ExternalId that includes ``external_id``.
 
-    Called on the document right before CreateRole / UpdateAssumeRolePolicy: the last line of
-    defence against the "confused deputy" problem the external ID exists to prevent.
+    Each Allow statement needs StringEquals on sts:ExternalId whose values are all GUIDs (workspace
+    IDs) and include the ID being served. Called on the document right before CreateRole /
+    UpdateAssumeRolePolicy: the last line of defence against the "confused deputy" problem the
+    external ID exists to prevent.
     """
     if not external_id:
         raise UnsafeTrustPolicy("the trust policy needs a non-empty external ID")
@@ -74,13 +88,141 @@ def require_external_id(document, external_id):
     if not allows:
         raise UnsafeTrustPolicy("the trust policy has no Allow statement")
     for statement in allows:
-        equals = (statement.get("Condition") or {}).get("StringEquals") or {}
-        values = [v for k, v in equals.items() if k.lower() == EXTERNAL_ID_KEY.lower()]
-        if len(values) != 1 or _as_list(values[0]) != [external_id]:
+        values = _external_id_values(statement.get("Condition") or {})
+        if values is None or external_id not in values or not all(_is_guid(v) for v in values):
             raise UnsafeTrustPolicy(
                 "every Allow statement of the trust policy must carry the condition "
-                "StringEquals sts:ExternalId = %s" % external_id
+                "StringEquals sts:ExternalId with workspace IDs (GUIDs) that include %s" % external_id
             )
+
+
+def _external_id_values(condition):
+    # type: (object) -> list | None
+    """The values of StringEquals sts:ExternalId in ``condition``; None without exactly one such key.
+
+    Condition keys are case-insensitive (IAM user guide, "Condition element"), so two spellings of
+    the key are two tests on one key: refused as ambiguous.
+    """
+    equals = condition.get("StringEquals") if isinstance(condition, dict) else None
+    if not isinstance(equals, dict):
+        return None
+    values = [v for k, v in equals.items() if k.lower() == EXTERNAL_ID_KEY.lower()]
+    if len(values) != 1:
+        return None
+    return _as_list(values[0])
+
+
+def _is_guid(value):
+    # type: (object) -> bool
+    return isinstance(value, str) and bool(GUID_PATTERN.match(value))
+
+
+def sentinel_external_ids(statement, microsoft_account_id, partition="aws"):
+    # type: (object, str, str) -> list | None
+    """The workspace IDs of a Sentinel statement, or None when ``statement`` is something else.
+
+    A Sentinel statement is what Microsoft's procedure makes, however it is written: Effect Allow,
+    Principal exactly {"AWS": Microsoft's account root ARN or bare account ID}, Action
+    sts:AssumeRole only, and a Condition that is exactly StringEquals on sts:ExternalId with one
+    GUID or a list of GUIDs. Any Sid is fine. Single values and one-element lists are the same.
+    """
+    if not isinstance(statement, dict) or not set(statement) <= _SENTINEL_ELEMENTS:
+        return None
+    # Action names are case-insensitive (IAM user guide, "IAM JSON policy elements: Action").
+    actions = [str(action).lower() for action in _as_list(statement.get("Action"))]
+    if statement.get("Effect") != "Allow" or actions != [ASSUME_ROLE.lower()]:
+        return None
+    principal = statement.get("Principal")
+    if not isinstance(principal, dict) or set(principal) != {"AWS"}:
+        return None
+    accepted = {root_principal(microsoft_account_id, partition), microsoft_account_id}
+    names = _as_list(principal["AWS"])
+    if not names or not all(isinstance(name, str) and name in accepted for name in names):
+        return None
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or set(condition) != {"StringEquals"}:
+        return None
+    if not isinstance(condition["StringEquals"], dict) or len(condition["StringEquals"]) != 1:
+        return None
+    values = _external_id_values(condition)
+    if not values or not all(_is_guid(v) for v in values):
+        return None
+    return list(values)
+
+
+def split_trust(document, microsoft_account_id, partition="aws"):
+    # type: (dict, str, str) -> tuple
+    """(sorted workspace IDs of the Sentinel statements, the other statements) of a trust policy."""
+    ids, others = set(), []
+    for statement in _as_list(document.get("Statement")):
+        found = sentinel_external_ids(statement, microsoft_account_id, partition)
+        if found is None:
+            others.append(statement)
+        else:
+            ids.update(found)
+    return sorted(ids), others
+
+
+def narrowed_trust_policy(document, microsoft_account_id, remaining_ids, partition="aws"):
+    # type: (dict, str, list, str) -> dict
+    """``document`` with its Sentinel statements replaced by one for ``remaining_ids`` (none: dropped).
+
+    The other statements, and the Version they were written for, stay as they are.
+    """
+    _ids, others = split_trust(document, microsoft_account_id, partition)
+    narrowed = {key: value for key, value in document.items() if key != "Statement"}
+    narrowed["Statement"] = list(others)
+    if remaining_ids:
+        narrowed["Statement"] += build_trust_policy(microsoft_account_id, remaining_ids, partition)["Statement"]
+    return narrowed
+
+
+def require_narrowed(before, after, microsoft_account_id, partition="aws"):
+    # type: (dict, dict, str, str) -> None
+    """Raise UnsafeTrustPolicy unless ``after`` only takes away from ``before``.
+
+    Offboarding may drop Sentinel statements and workspace IDs, never add anything: each statement
+    of ``after`` is one of ``before`` unchanged, or a Sentinel statement whose IDs ``before``
+    already trusted. Checked right before offboarding writes a trust policy, which may keep
+    statements sentinel.aws did not write (and so cannot carry its external ID).
+    """
+    trusted, _others = split_trust(before, microsoft_account_id, partition)
+    trusted_lower = {external_id.lower() for external_id in trusted}
+    kept = _as_list(before.get("Statement"))
+    statements = _as_list(after.get("Statement"))
+    if not statements:
+        raise UnsafeTrustPolicy("a trust policy needs at least one statement")
+    for statement in statements:
+        ids = sentinel_external_ids(statement, microsoft_account_id, partition)
+        if statement in kept or (ids and {i.lower() for i in ids} <= trusted_lower):
+            continue
+        raise UnsafeTrustPolicy(
+            "offboarding may only remove statements and workspace IDs from the trust policy, not add %s"
+            % json.dumps(statement, sort_keys=True)
+        )
+
+
+def describe_statement(statement, microsoft_account_id, partition="aws"):
+    # type: (object, str, str) -> str
+    """What a statement that is not a Sentinel statement does, to follow "its trust policy ...".
+
+    "lets ec2.amazonaws.com assume it" for an Allow of other principals; the statement itself
+    when that would hide what differs from Microsoft's (its principal is Microsoft's account, or
+    it is not a plain Allow).
+    """
+    allows = isinstance(statement, dict) and statement.get("Effect") == "Allow"
+    names = _principal_names(statement.get("Principal")) if allows else []
+    if names and not {root_principal(microsoft_account_id, partition), microsoft_account_id} & set(names):
+        return "lets %s assume it" % ", ".join(names)
+    return "has the statement %s" % json.dumps(statement, sort_keys=True)
+
+
+def _principal_names(principal):
+    # type: (object) -> list
+    """Every principal a Principal element names: ["ec2.amazonaws.com"], ["*"]."""
+    if isinstance(principal, dict):
+        return [str(name) for values in principal.values() for name in _as_list(values)]
+    return [] if principal is None else [str(principal)]
 
 
 def parse_policy_document(document):
@@ -98,78 +240,6 @@ def parse_policy_document(document):
     except ValueError:
         parsed = json.loads(unquote(text))
     return parsed if isinstance(parsed, dict) else {}
-
-
-def normalise_policy(document, partition="aws"):
-    # type: (dict, str) -> tuple
-    """A hashable, order-free form of a policy, for comparing meaning rather than text.
-
-    Single values and one-element lists are the same; list order and statement order do not
-    matter; an account ID principal is its root ARN in ``partition`` (IAM stores it so);
-    condition keys are case-insensitive (IAM user guide, "Condition element"); Sid is kept.
-    """
-    version = document.get("Version", DEFAULT_POLICY_VERSION)
-    statements = [_normalise_statement(s, partition) for s in _as_list(document.get("Statement"))]
-    return (version, tuple(sorted(statements, key=repr)))
-
-
-def policies_equal(current, desired, partition="aws"):
-    # type: (dict, dict, str) -> bool
-    return normalise_policy(current, partition) == normalise_policy(desired, partition)
-
-
-def _normalise_statement(statement, partition):
-    # type: (object, str) -> tuple
-    if not isinstance(statement, dict):
-        return (("?", repr(statement)),)
-    items = []
-    for key, value in statement.items():
-        if key in ("Principal", "NotPrincipal"):
-            normalised = _normalise_principal(value, partition)
-        elif key == "Condition":
-            normalised = _normalise_condition(value)
-        elif key in ("Action", "NotAction", "Resource", "NotResource"):
-            normalised = _value_set(value)
-        else:
-            normalised = repr(value)
-        items.append((key, normalised))
-    return tuple(sorted(items))
-
-
-def _normalise_principal(principal, partition):
-    # type: (object, str) -> object
-    if not isinstance(principal, dict):
-        # "*" and {"AWS": "*"} mean the same (IAM user guide, "Anonymous principals").
-        return (("AWS", ("*",)),) if principal == "*" else repr(principal)
-    normalised = []
-    for kind, values in principal.items():
-        names = []
-        for value in _as_list(values):
-            if kind == "AWS" and isinstance(value, str) and _ACCOUNT_ID.match(value):
-                names.append(root_principal(value, partition))
-            else:
-                names.append(str(value))
-        normalised.append((kind, tuple(sorted(set(names)))))
-    return tuple(sorted(normalised))
-
-
-def _normalise_condition(condition):
-    # type: (object) -> object
-    if not isinstance(condition, dict):
-        return repr(condition)
-    operators = []
-    for operator, tests in condition.items():
-        if not isinstance(tests, dict):
-            operators.append((operator, repr(tests)))
-            continue
-        keys = tuple(sorted((key.lower(), _value_set(value)) for key, value in tests.items()))
-        operators.append((operator, keys))
-    return tuple(sorted(operators))
-
-
-def _value_set(value):
-    # type: (object) -> tuple
-    return tuple(sorted(set(str(v) for v in _as_list(value))))
 
 
 def _as_list(value):

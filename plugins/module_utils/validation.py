@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import unicodedata
 
 GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 # [0-9], not \d: \d also matches other scripts' digits (fullwidth, Arabic-Indic, ...).
@@ -78,8 +79,11 @@ POLICY_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}\Z", re.ASCII)
 MAX_TAGS = 50
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
-# Tag keys and values: Unicode letters, digits, white space and _ . : / = + - @
-TAG_TEXT_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*\Z", re.UNICODE)
+# Tag keys and values match IAM's pattern [\p{L}\p{Z}\p{N}_.:/=+\-@] (TagRole, API reference):
+# letters, separators (spaces, not tabs or line breaks, which are control characters) and numbers
+# of any script. Python's re has no \p{..}, and \s would let \n and \t through.
+TAG_CATEGORIES = ("L", "Z", "N")
+TAG_PUNCTUATION = "_.:/=+-@"
 SESSION_DURATION_MIN = 3600
 SESSION_DURATION_MAX = 43200
 DESCRIPTION_MAX = 1000
@@ -135,7 +139,8 @@ def check_managed_policy(option, value):
 
 def check_tags(option, tags):
     # type: (str, dict) -> dict
-    """IAM tag limits: at most 50 tags, keys 1-128 and values 0-256 characters, no 'aws:' keys.
+    """IAM tag limits: at most 50 tags, keys 1-128 and values 0-256 characters, no 'aws:' keys,
+    IAM's characters only, and no two keys that differ only in case.
 
     Values are turned into strings (YAML may give numbers or booleans), as amazon.aws does.
     """
@@ -157,12 +162,52 @@ def check_tags(option, tags):
                 % (option, TAG_VALUE_MAX, key, len(value))
             )
         for text in (key, value):
-            if not TAG_TEXT_PATTERN.match(text):
+            if not all(_is_tag_character(c) for c in text):
                 raise InvalidInput(
-                    "%s keys and values may hold only letters, digits, spaces and _.:/=+-@, got %r" % (option, text)
+                    "%s keys and values may hold only letters, digits, spaces and _.:/=+-@ (no tabs or line breaks), "
+                    "got %r" % (option, text)
                 )
+        same = [other for other in checked if other.lower() == key.lower()]
+        if same:
+            raise InvalidInput(
+                "%s keys %r and %r differ only in case; IAM tag keys are case-insensitive, so a role cannot "
+                "carry both" % (option, same[0], key)
+            )
         checked[key] = value
     return checked
+
+
+def _is_tag_character(character):
+    # type: (str) -> bool
+    return unicodedata.category(character)[0] in TAG_CATEGORIES or character in TAG_PUNCTUATION
+
+
+def merge_tags(option, current, desired, purge, note=""):
+    # type: (str, dict, dict, bool, str) -> dict
+    """The tags a role will carry once ``desired`` is applied to its ``current`` tags.
+
+    IAM tag keys of roles are case-insensitive but keep their case ("Tagging IAM resources", IAM
+    user guide): without purge, a desired key that differs only in case from a current one would
+    overwrite it under the other spelling, so it is refused. With purge the current key is removed
+    first (but not AWS's own 'aws:' tags, which cannot be removed). At most 50 tags per role in
+    all ("IAM and AWS STS quotas"). ``note`` ends the message about the count.
+    """
+    kept = {key: value for key, value in current.items() if not purge or key.startswith("aws:")}
+    for key in desired:
+        clash = [old for old in kept if old.lower() == key.lower() and old != key]
+        if clash:
+            raise InvalidInput(
+                "%s: the key %r differs only in case from the role's tag %r, and IAM tag keys are case-insensitive; "
+                "use %r, or set purge_tags=true to replace it" % (option, key, clash[0], clash[0])
+            )
+    merged = dict(kept)
+    merged.update(desired)
+    if len(merged) > MAX_TAGS:
+        raise InvalidInput(
+            "%s: the role would carry %d tags (%d asked for, %d others it keeps); IAM allows at most %d per role%s"
+            % (option, len(merged), len(desired), len(merged) - len(desired), MAX_TAGS, note)
+        )
+    return merged
 
 
 def check_session_duration(option, value):

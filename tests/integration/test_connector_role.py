@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from helpers.ansible_run import run_module, run_playbook
+from helpers.iam_state import iam_actions, role_state
 from helpers.sandbox_state import sentinel_trust_policy
 from sandbox import Sandbox
 from sandbox.aws import credentials_for
@@ -22,6 +23,8 @@ MS_ROOT = "arn:aws:iam::197857026523:root"
 CLOUDTRAIL_RO = "arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"
 LEGACY_RO = "arn:aws:iam::aws:policy/AWSCloudTrailReadOnlyAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+MARKER = {"sentinel.aws:managed": "true"}
+CONVERGED_READS = ["GetRole", "ListAttachedRolePolicies", "ListRolePolicies"]
 
 
 def role_args(**overrides: Any) -> dict[str, Any]:
@@ -30,21 +33,8 @@ def role_args(**overrides: Any) -> dict[str, Any]:
     return args
 
 
-def iam_actions(sandbox: Sandbox) -> list[str]:
-    return [r["action"] for r in sandbox.aws.requests if r["service"] == "iam"]
-
-
 def moto_role(sandbox: Sandbox) -> dict[str, Any] | None:
-    iam = sandbox.aws.client("iam")
-    try:
-        role = iam.get_role(RoleName=ROLE)["Role"]
-    except iam.exceptions.NoSuchEntityException:
-        return None
-    role["AttachedPolicies"] = sorted(
-        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]
-    )
-    role["TagDict"] = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
-    return role
+    return role_state(sandbox, ROLE)
 
 
 def external_ids(document: dict[str, Any]) -> list[Any]:
@@ -52,10 +42,10 @@ def external_ids(document: dict[str, Any]) -> list[Any]:
 
 
 def create(sandbox: Sandbox, tags: dict[str, str] | None = None, **role: Any) -> None:
-    """A converged role made straight on moto (faster than a playbook run); the log is cleared."""
+    """A converged role as the module makes it (with its marker tag), straight on moto; the log is cleared."""
     iam = sandbox.aws.client("iam")
     document = sentinel_trust_policy(WS, MS_ROOT)
-    extra = {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}
+    extra = {"Tags": [{"Key": k, "Value": v} for k, v in dict(tags or {}, **MARKER).items()]}
     if "description" in role:
         extra["Description"] = role["description"]
     if "max_session_duration" in role:
@@ -68,7 +58,7 @@ def create(sandbox: Sandbox, tags: dict[str, str] | None = None, **role: Any) ->
 # --- create, converge, re-run -----------------------------------------------------------------
 
 
-def test_create_then_rerun_makes_two_reads_and_no_write(clean_sandbox: Sandbox):
+def test_create_then_rerun_makes_three_reads_and_no_write(clean_sandbox: Sandbox):
     sandbox = clean_sandbox
     run = run_module("connector_role", role_args(tags={"owner": "soc"}, description="Sentinel"), env=sandbox.env)
     assert run.changed and not run.failed, run.output
@@ -82,21 +72,25 @@ def test_create_then_rerun_makes_two_reads_and_no_write(clean_sandbox: Sandbox):
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": WS}}
     assert role["AttachedPolicies"] == [CLOUDTRAIL_RO]
-    assert role["TagDict"] == {"owner": "soc"}
+    assert role["TagDict"] == {"owner": "soc", **MARKER}
     assert role["Description"] == "Sentinel"
     result = run.result["role"]
     assert result["arn"] == role["Arn"] == f"arn:aws:iam::{sandbox.env['SANDBOX_AWS_ACCOUNT_ID']}:role/{ROLE}"
     assert result["role_id"] == role["RoleId"]
     assert result["attached_policies"] == [CLOUDTRAIL_RO]
-    assert result["tags"] == {"owner": "soc"}
+    assert result["tags"] == {"owner": "soc", **MARKER}
+    assert (result["external_ids"], result["inline_policies"]) == ([WS], [])
+    assert run.result["ownership"] == "created"
 
     sandbox.aws.reset()
     again = run_module("connector_role", role_args(tags={"owner": "soc"}, description="Sentinel"), env=sandbox.env)
     assert not again.failed and not again.changed, again.output
     assert sandbox.aws.write_requests() == []
-    assert iam_actions(sandbox) == ["GetRole", "ListAttachedRolePolicies"]
+    # Inline policies are not in GetRole's answer: the third read is what lets drift be seen.
+    assert iam_actions(sandbox) == CONVERGED_READS
     assert [r for r in sandbox.aws.requests if r["service"] != "iam"] == []
     assert again.result["role"] == {**result, "trust_policy": again.result["role"]["trust_policy"]}
+    assert again.result["ownership"] == "managed"
 
 
 def test_trust_policy_written_differently_is_left_alone(clean_sandbox: Sandbox):
@@ -114,7 +108,11 @@ def test_trust_policy_written_differently_is_left_alone(clean_sandbox: Sandbox):
             }
         ],
     }
-    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(document))
+    iam.create_role(
+        RoleName=ROLE,
+        AssumeRolePolicyDocument=json.dumps(document),
+        Tags=[{"Key": k, "Value": v} for k, v in MARKER.items()],
+    )
     iam.attach_role_policy(RoleName=ROLE, PolicyArn=CLOUDTRAIL_RO)
     sandbox.aws.reset()
 
@@ -123,10 +121,10 @@ def test_trust_policy_written_differently_is_left_alone(clean_sandbox: Sandbox):
     assert sandbox.aws.write_requests() == []
 
 
-def test_change_external_id_replaces_the_trust_policy_with_diff(clean_sandbox: Sandbox):
+def test_purge_external_ids_replaces_the_trust_policy_with_diff(clean_sandbox: Sandbox):
     sandbox = clean_sandbox
     create(sandbox)
-    run = run_module("connector_role", role_args(external_id=WS2), env=sandbox.env, diff=True)
+    run = run_module("connector_role", role_args(external_id=WS2, purge_external_ids=True), env=sandbox.env, diff=True)
     assert run.changed and not run.failed, run.output
     assert external_ids(moto_role(sandbox)["AssumeRolePolicyDocument"]) == [WS2]
     assert [r["action"] for r in sandbox.aws.write_requests()] == ["UpdateAssumeRolePolicy"]
@@ -143,19 +141,20 @@ def test_tags_purge_and_no_purge(clean_sandbox: Sandbox):
 
     kept = run_module("connector_role", role_args(tags={"env": "dev"}, purge_tags=False), env=sandbox.env, diff=True)
     assert kept.changed and not kept.failed, kept.output
-    assert moto_role(sandbox)["TagDict"] == {"owner": "soc", "env": "dev"}
-    assert kept.result["diff"]["after"]["tags"] == {"owner": "soc", "env": "dev"}
+    assert moto_role(sandbox)["TagDict"] == {"owner": "soc", "env": "dev", **MARKER}
+    assert kept.result["diff"]["after"]["tags"] == {"owner": "soc", "env": "dev", **MARKER}
     assert [r["action"] for r in sandbox.aws.write_requests()] == ["TagRole"]
 
     sandbox.aws.reset()
     untouched = run_module("connector_role", role_args(), env=sandbox.env)  # tags omitted: left alone
     assert not untouched.changed, untouched.output
-    assert moto_role(sandbox)["TagDict"] == {"owner": "soc", "env": "dev"}
+    assert moto_role(sandbox)["TagDict"] == {"owner": "soc", "env": "dev", **MARKER}
 
+    # Purged, except the marker: it is part of every desired set of tags.
     purged = run_module("connector_role", role_args(tags={"team": "blue"}), env=sandbox.env)
     assert purged.changed and not purged.failed, purged.output
-    assert moto_role(sandbox)["TagDict"] == {"team": "blue"}
-    assert purged.result["role"]["tags"] == {"team": "blue"}
+    assert moto_role(sandbox)["TagDict"] == {"team": "blue", **MARKER}
+    assert purged.result["role"]["tags"] == {"team": "blue", **MARKER}
     assert sorted(r["action"] for r in sandbox.aws.write_requests()) == ["TagRole", "UntagRole"]
 
 
@@ -205,12 +204,15 @@ def test_role_with_the_old_policy_is_migrated(clean_sandbox: Sandbox):
     _seed_legacy_policy(sandbox)
     iam = sandbox.aws.client("iam")
     document = json.dumps(sentinel_trust_policy(WS, MS_ROOT))
-    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=document)
+    iam.create_role(
+        RoleName=ROLE, AssumeRolePolicyDocument=document, Tags=[{"Key": k, "Value": v} for k, v in MARKER.items()]
+    )
     iam.attach_role_policy(RoleName=ROLE, PolicyArn=LEGACY_RO)
     iam.attach_role_policy(RoleName=ROLE, PolicyArn=READ_ONLY)
     sandbox.aws.reset()
 
-    # The old name as input, and purge off: the new policy replaces the old one, others stay.
+    # The old name as input, and purge off: the new policy replaces the old one, others stay
+    # (on a role the module manages; on any other role, ReadOnlyAccess would make it foreign).
     run = run_module(
         "connector_role",
         role_args(managed_policies=["AWSCloudTrailReadOnlyAccess"], purge_policies=False),
@@ -269,8 +271,9 @@ def test_check_mode_create_writes_nothing_and_shows_the_role(clean_sandbox: Sand
     assert role["attached_policies"] == [CLOUDTRAIL_RO]
     diff = run.result["diff"]
     assert diff["before"] == {}
-    assert diff["after"]["tags"] == {"owner": "soc"}
+    assert diff["after"]["tags"] == {"owner": "soc", **MARKER}
     assert external_ids(diff["after"]["trust_policy"]) == [WS]
+    assert run.result["ownership"] == "created"
 
 
 def test_check_mode_on_an_existing_role_writes_nothing(clean_sandbox: Sandbox):
@@ -289,16 +292,17 @@ def test_check_mode_on_an_existing_role_writes_nothing(clean_sandbox: Sandbox):
     assert sandbox.aws.write_requests() == []
     assert moto_role(sandbox) == before
     diff = run.result["diff"]
-    assert diff["after"]["tags"] == {"team": "blue"}
+    assert diff["after"]["tags"] == {"team": "blue", **MARKER}
     assert diff["after"]["managed_policies"] == [READ_ONLY]
-    assert external_ids(diff["after"]["trust_policy"]) == [WS2]
-    assert diff["before"]["tags"] == {"owner": "soc"}
+    assert external_ids(diff["after"]["trust_policy"]) == [sorted([WS, WS2])]
+    assert diff["after"]["external_ids"] == sorted([WS, WS2])
+    assert diff["before"]["tags"] == {"owner": "soc", **MARKER}
 
 
 # --- absent ---------------------------------------------------------------------------------------
 
 
-def test_absent_removes_everything_then_is_unchanged(clean_sandbox: Sandbox):
+def test_absent_with_take_over_removes_everything_then_is_unchanged(clean_sandbox: Sandbox):
     sandbox = clean_sandbox
     create(sandbox)
     iam = sandbox.aws.client("iam")
@@ -313,8 +317,13 @@ def test_absent_removes_everything_then_is_unchanged(clean_sandbox: Sandbox):
     iam.add_role_to_instance_profile(InstanceProfileName="profile", RoleName=ROLE)
     sandbox.aws.reset()
 
-    gone = run_module("connector_role", {"name": ROLE, "state": "absent"}, env=sandbox.env, diff=True)
+    # Without take_over the inline policy and the instance profile would keep the role (see
+    # test_connector_role_ownership.py); with it, everything goes.
+    gone = run_module(
+        "connector_role", {"name": ROLE, "state": "absent", "take_over": True}, env=sandbox.env, diff=True
+    )
     assert gone.changed and not gone.failed, gone.output
+    assert (gone.result["role_deleted"], gone.result["left_behind"]) == (True, [])
     assert moto_role(sandbox) is None
     assert iam.get_instance_profile(InstanceProfileName="profile")["InstanceProfile"]["Roles"] == []
     assert [r["action"] for r in sandbox.aws.write_requests()] == [
@@ -330,6 +339,7 @@ def test_absent_removes_everything_then_is_unchanged(clean_sandbox: Sandbox):
     sandbox.aws.reset()
     again = run_module("connector_role", {"name": ROLE, "state": "absent"}, env=sandbox.env)
     assert not again.changed and not again.failed, again.output
+    assert (again.result["ownership"], again.result["role_deleted"]) == ("none", False)
     assert sandbox.aws.write_requests() == []
 
 
@@ -365,7 +375,7 @@ def test_right_account_on_a_converged_role_costs_no_call(clean_sandbox: Sandbox)
     create(sandbox)
     ok = run_module("connector_role", role_args(account_id=sandbox.env["SANDBOX_AWS_ACCOUNT_ID"]), env=sandbox.env)
     assert not ok.changed and not ok.failed, ok.output
-    assert iam_actions(sandbox) == ["GetRole", "ListAttachedRolePolicies"]
+    assert iam_actions(sandbox) == CONVERGED_READS
     assert [r for r in sandbox.aws.requests if r["service"] == "sts"] == []
 
     sandbox.aws.reset()
@@ -418,6 +428,12 @@ BAD_INPUT = [
     ({"tags": {"k" * 129: "v"}}, "tags keys must be 1 to 128 characters"),
     ({"tags": {"k": "v" * 257}}, "tags values must be at most 256 characters"),
     ({"tags": {"aws:owner": "v"}}, "tags keys must not start with the reserved prefix 'aws:'"),
+    ({"tags": {"owner": "soc\nteam"}}, "tags keys and values may hold only letters, digits, spaces"),
+    ({"tags": {"own\ter": "soc"}}, "tags keys and values may hold only letters, digits, spaces"),
+    ({"tags": {"Env": "a", "env": "b"}}, "tags keys 'Env' and 'env' differ only in case"),
+    ({"tags": {f"k{i}": "v" for i in range(50)}}, "tags: the role would carry 51 tags"),  # 50 and the marker
+    ({"tags": {"sentinel.aws:managed": "false"}}, "tags: sentinel.aws:managed=true is the marker"),
+    ({"state": "absent", "external_id": "law-sentinel"}, "external_id must be a GUID"),
     ({"max_session_duration": 43201}, "max_session_duration must be a number of seconds between 3600 and 43200"),
     ({"max_session_duration": 3599}, "max_session_duration must be a number of seconds between 3600 and 43200"),
     ({"region": "us-gov-west-1"}, "the Sentinel CloudTrail (legacy) connector supports only AWS commercial"),

@@ -47,7 +47,8 @@ def test_onboard_and_offboard_run_by_collection_name_with_the_sandbox_vars_file(
     [connector] = sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])
     assert connector["properties"]["awsRoleArn"] == role_arn
     tags = sb.aws.client("iam").list_role_tags(RoleName="MicrosoftSentinelRole")["Tags"]
-    assert tags == [{"Key": "environment", "Value": "sandbox"}]
+    # The given tag, and the marker connector_role puts on the roles it makes.
+    assert {t["Key"]: t["Value"] for t in tags} == {"environment": "sandbox", "sentinel.aws:managed": "true"}
 
     offboard = run_playbook("sentinel.aws.offboard", env=sb.env, args=vars_file)
 

@@ -392,7 +392,7 @@ def test_hand_made_drift_is_repaired_and_shown_in_diff(clean_sandbox: Sandbox) -
     writes = {r["action"] for r in sb.aws.write_requests()}
     assert {"UpdateAssumeRolePolicy", "DetachRolePolicy", "TagRole"} <= writes
     assert_fully_onboarded(sb)
-    assert tags(sb) == {"owner": "soc"}
+    assert tags(sb) == {"owner": "soc", "sentinel.aws:managed": "true"}
     assert_converged_rerun_with(sb, variables)
 
 

@@ -140,7 +140,7 @@ def scenario(
     phase: str,
     wall: float,
     aws_write: int = 0,
-    aws_read: float = 2,
+    aws_read: float = 3,  # GetRole, ListAttachedRolePolicies, ListRolePolicies
     azure_read: float = 2,
     changed: int = 0,
     accounts: int = 50,
@@ -182,13 +182,14 @@ def test_targets_pass_and_miss() -> None:
     assert all(c["passed"] for c in good) and len(good) == 6
     bad = m.check_targets(
         [
-            scenario("ours", "converged", 30.0, aws_write=1, azure_read=3, changed=1),
+            scenario("ours", "converged", 30.0, aws_write=1, aws_read=4, azure_read=3, changed=1),
             scenario("alternative", "converged", 40.0),
         ]
     )
     missed = {c["target"] for c in bad if not c["passed"]}
     assert missed == {
         "no write calls == 0",
+        "AWS reads per account <= 3",
         "Azure reads per account <= 2",
         "changed tasks == 0",
         "wall time ours/alternative <= 0.5",

@@ -121,6 +121,54 @@ def test_tag_limits_at_the_edges():
     check_tags("tags", {"k" * 128: "v" * 256, "empty": ""})
 
 
+@pytest.mark.parametrize(
+    "tags",
+    [{"k": "line\nbreak"}, {"k": "tab\there"}, {"new\nline": "v"}, {"k": "carriage\rreturn"}, {"k": "nul\x00"}],
+    ids=["newline-value", "tab-value", "newline-key", "carriage-return", "nul"],
+)
+def test_tags_refuse_control_characters(tags):
+    # IAM's pattern is [\p{L}\p{Z}\p{N}_.:/=+\-@]: \n and \t are control characters (Cc), not separators.
+    with pytest.raises(InvalidInput, match=r"^tags keys and values may hold only .*\(no tabs or line breaks\)"):
+        check_tags("tags", tags)
+
+
+def test_tags_take_letters_numbers_and_spaces_of_any_script():
+    tags = {"équipe": "sécurité", "チーム": "青", "n": "٣", "nbsp": "a\u00a0b", "k": "a b_.:/=+-@"}
+    assert check_tags("tags", tags) == tags
+
+
+@pytest.mark.parametrize("tags", [{"Env": "a", "env": "b"}, {"owner": "x", "OWNER": "y"}])
+def test_tag_keys_that_differ_only_in_case_are_refused(tags):
+    first, second = list(tags)
+    with pytest.raises(InvalidInput, match=rf"^tags keys '{first}' and '{second}' differ only in case"):
+        check_tags("tags", tags)
+
+
+def test_merge_tags_without_purge_keeps_the_current_ones():
+    assert validation.merge_tags("tags", {"a": "1", "b": "2"}, {"b": "3"}, False) == {"a": "1", "b": "3"}
+    assert validation.merge_tags("tags", {"a": "1", "b": "2"}, {"b": "3"}, True) == {"b": "3"}
+    # AWS's own tags cannot be purged, so they still count.
+    assert validation.merge_tags("tags", {"aws:x": "1", "a": "1"}, {}, True) == {"aws:x": "1"}
+
+
+def test_merge_tags_refuses_a_new_spelling_of_a_kept_key():
+    with pytest.raises(InvalidInput, match="^tags: the key 'env' differs only in case from the role's tag 'Env'"):
+        validation.merge_tags("tags", {"Env": "prod"}, {"env": "prod"}, False)
+    assert validation.merge_tags("tags", {"Env": "prod"}, {"env": "prod"}, True) == {"env": "prod"}
+
+
+def test_merge_tags_counts_the_total():
+    current = {f"old{i}": "v" for i in range(30)}
+    validation.merge_tags("tags", current, {f"new{i}": "v" for i in range(20)}, False)
+    with pytest.raises(
+        InvalidInput,
+        match=r"^tags: the role would carry 51 tags \(21 asked for, 30 others it keeps\); IAM allows at most 50 per role!$",
+    ):
+        validation.merge_tags("tags", current, {f"new{i}": "v" for i in range(21)}, False, note="!")
+    # Overwriting a current key does not count twice.
+    validation.merge_tags("tags", current, dict({f"new{i}": "v" for i in range(20)}, old0="w"), False)
+
+
 @pytest.mark.parametrize("value", [3600, 43200, 7200])
 def test_session_duration_in_range(value):
     assert check_session_duration("max_session_duration", value) == value
