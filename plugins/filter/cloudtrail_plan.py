@@ -106,7 +106,7 @@ def workspace_reason(share, shared):
             return ""
         return (
             "Microsoft Sentinel is not enabled on workspace %s: enable it, or set cloudtrail_ensure_sentinel to true"
-            % (workspace_label(share))
+            % workspace_label(share)
         )
     return errors.get(key, "the data connectors were not listed")
 
@@ -162,7 +162,9 @@ def connector_id_reason(share, shared):
         return offboarding_mismatch(share, wanted, holder, by_id) if holder_differs or by_id else ""
     if holder_differs:
         return holder_conflict(holder, CLOUDTRAIL_KIND, share["role_arn"], "cloudtrail_connector_id")
-    return (repointing_refusal(by_id, share["role_arn"], "cloudtrail_connector_id") if by_id else None) or ""
+    if by_id:
+        return repointing_refusal(by_id, share["role_arn"], "cloudtrail_connector_id") or ""
+    return ""
 
 
 def stop_reason(share, shared, input_errors):

@@ -238,7 +238,8 @@ def find_connector(
     role ARN decides: a connector of the kind holding the ARN is adopted (even one made by hand
     under a random ID). A connector_id given by the user that differs from the holder's ID is an
     error rather than a doomed PUT. Without a holder the given or derived ID is used, and a
-    connector already there under it is updated.
+    connector already there under it is updated, unless it holds a role of another AWS account
+    (repointing_refusal).
     """
     holder = next((c for c in connectors if role_arn and matches_role(c, kind, role_arn)), None)
     if holder and connector_id and not same_id(holder.get("name"), connector_id):

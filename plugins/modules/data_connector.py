@@ -111,13 +111,6 @@ EXAMPLES = r"""
     aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
     logs_enabled: false
 
-- name: Point the account's connector at its renamed role (same account), keeping its ID
-  sentinel.aws.data_connector:
-    workspace_name: law-sentinel
-    resource_group: rg-sentinel
-    connector_id: 3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21
-    aws_role_arn: arn:aws:iam::123456789012:role/SentinelCloudTrailReader
-
 - name: Remove a connector left over from an older set-up, by its ID
   sentinel.aws.data_connector:
     workspace_name: law-sentinel
