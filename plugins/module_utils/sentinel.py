@@ -42,6 +42,12 @@ WORKSPACE_ID_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
+# Sentinel refuses a second connector of one kind and "context" under another name, in words
+# that include "two connectors with different names and the same kind and context id"
+# (Azure/Azure-Sentinel #15075). What the context is for CloudTrail is not public (design.md), so
+# the refusal is explained from the workspace's connector list, not from our guess of it.
+DUPLICATE_PATTERN = re.compile(r"two connectors with different names and the same kind and context", re.IGNORECASE)
+
 # Sentinel answers a connector PUT with HTTP 400 when it cannot assume the role yet; a new IAM
 # role (or a changed trust policy) takes seconds to propagate. The wording of that refusal is not
 # public (tests/sandbox/README.md), so the PUT retries every 400 except the ones waiting cannot
@@ -50,10 +56,20 @@ WORKSPACE_ID_PATTERN = re.compile(
 # (Azure/Azure-Sentinel #15075), and Sentinel being off on the workspace or its provider not
 # registered (the texts in module_utils/azure.py).
 PERMANENT_PUT_REFUSAL = re.compile(
-    r"Failed to parse input|Required property|two connectors with different names"
-    r"|is not onboarded to Microsoft Sentinel|is not registered to 'Microsoft\.SecurityInsights'",
+    "|".join(
+        (
+            r"Failed to parse input",
+            r"Required property",
+            DUPLICATE_PATTERN.pattern,
+            r"is not onboarded to Microsoft Sentinel",
+            r"is not registered to 'Microsoft\.SecurityInsights'",
+        )
+    ),
     re.IGNORECASE,
 )
+
+# The account of a role ARN held by a connector (connectors made by hand are not validated by us).
+ROLE_ARN_ACCOUNT_PATTERN = re.compile(r"^arn:[\w-]+:iam::(?P<account>[0-9]{12}):role/", re.IGNORECASE)
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -191,6 +207,40 @@ def matches_role(connector: Dict[str, Any], kind: str, role_arn: str) -> bool:
     )
 
 
+def role_arn_account(arn: Optional[str]) -> Optional[str]:
+    """The AWS account of a role ARN, or None when it is not one."""
+    match = ROLE_ARN_ACCOUNT_PATTERN.match((arn or "").strip())
+    return match.group("account") if match else None
+
+
+def holder_conflict(holder: Dict[str, Any], kind: str, role_arn: str, option: str) -> str:
+    """Why a connector ID other than the one of the connector already holding the role cannot be used."""
+    return (
+        "connector %s already connects role %s to this workspace; Sentinel refuses a second %s connector "
+        "for the same role. Omit %s to manage that connector, or remove it first"
+        % (holder.get("name"), role_arn, kind, option)
+    )
+
+
+def repointing_refusal(connector: Dict[str, Any], role_arn: str, option: str) -> Optional[str]:
+    """Why the connector found by a given ID must not be pointed at role_arn (None when it may).
+
+    A connector reads one AWS account through one role: pointing another account's connector at
+    this role would silently stop Sentinel reading that account. The same account with another
+    role (a renamed role) is an update.
+    """
+    held_arn = connector.get("aws_role_arn")
+    held_account = role_arn_account(held_arn)
+    if not held_arn or held_account == role_arn_account(role_arn):
+        return None
+    return (
+        "%(option)s %(name)s is the connector of AWS account %(account)s (it holds role %(held)s): pointing it at "
+        "%(wanted)s would stop Sentinel reading account %(account)s. Nothing was changed. Leave %(option)s empty to "
+        "use a connector of this account's own (its ID is derived from the role ARN), or remove connector %(name)s "
+        "first if account %(account)s is no longer to be read"
+    ) % dict(option=option, name=connector.get("name"), account=held_account, held=held_arn, wanted=role_arn)
+
+
 def find_connector(
     connectors: List[Dict[str, Any]], kind: str, role_arn: Optional[str], connector_id: Optional[str]
 ) -> Tuple[Optional[Dict[str, Any]], str]:
@@ -200,15 +250,12 @@ def find_connector(
     role ARN decides: a connector of the kind holding the ARN is adopted (even one made by hand
     under a random ID). A connector_id given by the user that differs from the holder's ID is an
     error rather than a doomed PUT. Without a holder the given or derived ID is used, and a
-    connector already there under it is updated.
+    connector already there under it is updated, unless it holds a role of another AWS account
+    (repointing_refusal).
     """
     holder = next((c for c in connectors if role_arn and matches_role(c, kind, role_arn)), None)
     if holder and connector_id and not same_id(holder.get("name"), connector_id):
-        raise InvalidInput(
-            "connector %s already connects role %s to this workspace; Sentinel refuses a second %s connector "
-            "for the same role. Omit connector_id to manage that connector, or remove it first"
-            % (holder.get("name"), role_arn, kind)
-        )
+        raise InvalidInput(holder_conflict(holder, kind, role_arn or "", "connector_id"))
     if holder:
         return holder, holder["name"]
     target_id = connector_id or derive_connector_id(kind, role_arn or "")
@@ -217,6 +264,9 @@ def find_connector(
         raise InvalidInput(
             "connector_id %s is already used by a connector of kind %s, not %s" % (target_id, by_id.get("kind"), kind)
         )
+    refusal = repointing_refusal(by_id, role_arn or "", "connector_id") if by_id else None
+    if refusal:
+        raise InvalidInput(refusal)
     return by_id, (by_id or {}).get("name") or target_id
 
 
@@ -245,6 +295,37 @@ def filter_connectors(
     if role_arn:
         selected = [c for c in selected if normalise_role_arn(c.get("aws_role_arn")) == normalise_role_arn(role_arn)]
     return selected
+
+
+def is_duplicate_refusal(status_code: Optional[int], message: Optional[str]) -> bool:
+    return status_code == 400 and bool(DUPLICATE_PATTERN.search(message or ""))
+
+
+def duplicate_refusal_message(
+    connectors: List[Dict[str, Any]], kind: str, connector_id: str, workspace_name: str, refusal: str
+) -> str:
+    """Explain Sentinel's duplicate refusal with the workspace's other connectors of the kind, and how to remove them.
+
+    Connectors left over from older set-ups are hidden in the portal but still returned by the API,
+    so the list is the only place a user sees them.
+    """
+    others = sorted(
+        (c for c in connectors if c.get("kind") == kind and not same_id(c.get("name"), connector_id)),
+        key=lambda c: str(c.get("name")),
+    )
+    msg = "Sentinel refused connector %s on workspace %s as a duplicate (%s). " % (
+        connector_id,
+        workspace_name,
+        refusal,
+    )
+    if not others:
+        return msg + "Listing the workspace's connectors found no other %s connector; run again later" % kind
+    found = ", ".join("%s (role %s)" % (c.get("name"), c.get("aws_role_arn")) for c in others)
+    return msg + (
+        "The workspace already has these %s connectors, some perhaps left over from an older set-up and hidden "
+        "in the portal: %s. Remove each one that is no longer wanted with sentinel.aws.data_connector "
+        "state=absent connector_id=<its name> on this workspace, then run again" % (kind, found)
+    )
 
 
 # --- comparison and diff --------------------------------------------------------------------

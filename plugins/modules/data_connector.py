@@ -27,6 +27,12 @@ description:
     the workspace or C(Microsoft.SecurityInsights) not registered. When the budget is spent the task
     fails showing Sentinel's own text.
   - A re-run with nothing to change reads the connector list once and writes nothing.
+  - Sentinel refuses a second connector of the same kind and context under another name
+    ("two connectors with different names and the same kind and context id"). Connectors left
+    over from older set-ups are hidden in the portal but still returned by the API. When a PUT is
+    refused for this reason, the module lists the workspace's connectors and fails naming each
+    connector of the kind (its ID and role ARN) and how to remove it (O(state=absent) with
+    O(connector_id)).
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 options:
@@ -50,6 +56,10 @@ options:
         namespace and C(<kind>:<role ARN in lower case>)), so re-runs find the same connector.
       - Giving an ID different from the one of a connector already holding the role fails, as
         Sentinel would refuse the second connector.
+      - Giving the ID of a connector that holds a role in another AWS account fails before any
+        write, naming the connector, its role and its account, because pointing it at this role
+        would silently stop Sentinel reading that account. A connector holding another role of the same
+        account (a renamed role) is updated to O(aws_role_arn), which shows in the diff.
     type: str
   logs_enabled:
     description:
@@ -108,6 +118,13 @@ EXAMPLES = r"""
       /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel
     aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
     logs_enabled: false
+
+- name: Remove a connector left over from an older set-up, by its ID
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    connector_id: 0d5e3c8f-5a47-4b0e-8f0e-6f2a1c9b7e21
+    state: absent
 
 - name: Disconnect the account
   sentinel.aws.data_connector:
@@ -185,7 +202,9 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     connector_diff,
     connector_differs,
     desired_connector,
+    duplicate_refusal_message,
     find_connector,
+    is_duplicate_refusal,
     is_retryable_put_refusal,
     planned_connector,
     retry_within,
@@ -256,6 +275,26 @@ def put_with_retry(module, workspace, connector_id, role_arn, etag):
         )
 
 
+def explain_duplicate_refusal(module, workspace, exc, kind, connector_id):
+    """Sentinel refused the PUT as a duplicate: fail naming the workspace's other connectors of the kind.
+
+    Returns (for the caller to report exc as it is) when the error is another one, or when the
+    connectors cannot be listed.
+    """
+    details = error_details(exc)
+    if not is_duplicate_refusal(details["status_code"], details["message"]):
+        return
+    try:
+        connectors = workspace.list_connectors()
+    except azure_errors():
+        return
+    module.fail_json(
+        msg=duplicate_refusal_message(connectors, kind, connector_id, workspace.name, details["message"]),
+        status_code=details["status_code"],
+        error_code=details["error_code"],
+    )
+
+
 def ensure_present(module, workspace, connectors, kind, role_arn, connector_id):
     current, target_id = find_connector(connectors, kind, role_arn, connector_id)
     desired = desired_connector(kind, role_arn, module.params["logs_enabled"])
@@ -263,7 +302,11 @@ def ensure_present(module, workspace, connectors, kind, role_arn, connector_id):
         return False, current, current
     after = planned_connector(current, desired, target_id, workspace_id(workspace))
     if not module.check_mode:
-        after = put_with_retry(module, workspace, target_id, role_arn, (current or {}).get("etag"))
+        try:
+            after = put_with_retry(module, workspace, target_id, role_arn, (current or {}).get("etag"))
+        except azure_errors() as exc:
+            explain_duplicate_refusal(module, workspace, exc, kind, target_id)
+            raise
     return True, current, after
 
 

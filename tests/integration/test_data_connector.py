@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from helpers.ansible_run import run_module
-from helpers.sandbox_state import ROLE_ARN, ROLE_NAME, cloudtrail_body, make_role, portal_put
+from helpers.sandbox_state import ROLE_ARN, ROLE_NAME, cloudtrail_body, make_role, portal_put, sentinel_trust_policy
 
 
 def args(sandbox, **extra):
@@ -207,6 +207,87 @@ def test_connector_id_conflicting_with_existing_connector_fails_before_write(sb)
     result = run_module("data_connector", args(sb, connector_id=str(uuid.uuid4())), env=sb.env)
     assert result.failed and "already connects role" in result.msg
     assert len(sb.azure.write_requests()) == writes and len(sb.azure.connectors()) == 1
+
+
+def make_role_in(sandbox, account_id, name=ROLE_NAME):
+    """A Sentinel-trusted role in another moto account (the sandbox maps AKIASBX<account> keys to it)."""
+    policy = sentinel_trust_policy(sandbox.workspace["customer_id"])
+    iam = sandbox.aws.client("iam", account_id=account_id)
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+
+
+def test_connector_id_of_another_accounts_connector_is_refused_before_any_write(sb):
+    """Issue 11 case 3: repointing account 111111111111's connector at this account's role would stop reading it."""
+    theirs = "bbbbbbbb-0000-4000-8000-00000000000b"
+    their_arn = make_role_in(sb, "111111111111")
+    portal_put(sb, theirs, cloudtrail_body(their_arn))
+    writes = len(sb.azure.write_requests())
+
+    for check in (True, False):
+        result = run_module("data_connector", args(sb, connector_id=theirs), env=sb.env, check=check, diff=True)
+        assert result.failed, result.result
+        assert f"connector_id {theirs} is the connector of AWS account 111111111111" in result.msg
+        assert their_arn in result.msg and "Nothing was changed" in result.msg
+    assert len(sb.azure.write_requests()) == writes
+    [stored] = sb.azure.connectors()
+    assert (stored["name"], stored["properties"]["awsRoleArn"]) == (theirs, their_arn)
+
+
+def test_connector_id_of_a_renamed_role_in_the_same_account_is_updated_and_the_diff_shows_it(sb):
+    connector_id = "cccccccc-0000-4000-8000-00000000000c"
+    old_arn = make_role(sb, name="SentinelRoleBeforeRename")
+    portal_put(sb, connector_id, cloudtrail_body(old_arn))
+    made_by_hand = len(connector_puts(sb))
+
+    checked = run_module("data_connector", args(sb, connector_id=connector_id), env=sb.env, check=True, diff=True)
+    assert checked.changed and not checked.failed, checked.result
+    assert checked.result["diff"]["before"]["aws_role_arn"] == old_arn
+    assert checked.result["diff"]["after"]["aws_role_arn"] == ROLE_ARN
+    assert len(connector_puts(sb)) == made_by_hand
+
+    updated = run_module("data_connector", args(sb, connector_id=connector_id), env=sb.env, diff=True)
+    assert updated.changed and not updated.failed, updated.result
+    assert updated.result["diff"] == checked.result["diff"]
+    [stored] = sb.azure.connectors()
+    assert (stored["name"], stored["properties"]["awsRoleArn"]) == (connector_id, ROLE_ARN)
+    assert len(connector_puts(sb)) == made_by_hand + 1
+
+
+def test_a_put_refused_as_a_duplicate_names_the_existing_connectors_and_how_to_remove_them(sb):
+    """Real Sentinel's "context" may be wider than the role ARN: a leftover connector of another role blocks ours.
+
+    The emulator only refuses the same role ARN, which the module adopts instead of duplicating, so
+    the refusal Sentinel answers is injected (its wording, Azure/Azure-Sentinel #15075); the
+    leftover connector is real, made as an older set-up made it.
+    """
+    leftover = "0d5e3c8f-0000-4000-8000-0000000000dd"
+    leftover_arn = make_role(sb, name="SentinelRoleFromAnOlderSetUp")
+    portal_put(sb, leftover, cloudtrail_body(leftover_arn))
+    refusal = (
+        "Data connector validation failed: there cannot be two connectors with different names and the same kind "
+        "and context id."
+    )
+    sb.azure.add_fault(method="PUT", path_contains="dataConnectors", status=400, code="BadRequest", message=refusal)
+
+    result = run_module("data_connector", args(sb), env=sb.env)
+
+    assert result.failed, result.result
+    assert "as a duplicate" in result.msg and refusal in result.msg
+    assert f"{leftover} (role {leftover_arn})" in result.msg
+    assert "sentinel.aws.data_connector state=absent connector_id=<its name>" in result.msg
+    assert (result.result["status_code"], result.result["error_code"]) == (400, "BadRequest")
+    # One refused PUT, then the listing that explains it; nothing was stored but the leftover.
+    assert [p["status"] for p in connector_puts(sb)[1:]] == [400]
+    assert [c["name"] for c in sb.azure.connectors()] == [leftover]
+
+    # Removing it as the message says lets the next run connect the role.
+    removed = run_module(
+        "data_connector", args(sb, aws_role_arn=None, connector_id=leftover, state="absent"), env=sb.env
+    )
+    assert removed.changed and not removed.failed, removed.result
+    connected = run_module("data_connector", args(sb), env=sb.env)
+    assert connected.changed and not connected.failed, connected.result
+    assert [c["properties"]["awsRoleArn"] for c in sb.azure.connectors()] == [ROLE_ARN]
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def task_status(run: PlaybookRun, task: str) -> str:
     )
 
 
-def test_a_given_external_id_is_used_without_looking_up_the_workspace(clean_sandbox: Sandbox) -> None:
+def test_a_given_external_id_is_checked_against_the_workspace_read_once(clean_sandbox: Sandbox) -> None:
     sb = clean_sandbox
     # The right workspace ID, upper-cased as a user might paste it: Sentinel (and the emulator) check
     # the trust policy's external ID against the workspace ID, so a wrong one could not connect.
@@ -109,7 +109,10 @@ def test_a_given_external_id_is_used_without_looking_up_the_workspace(clean_sand
 
     assert_ok(run)
     assert trust_statement(sb)["Condition"] == {"StringEquals": {"sts:ExternalId": external_id.lower()}}
-    assert task_status(run, "Look up the workspace ID") == "skipping"
+    # The workspace is read anyway, once, to compare its ID with the given one (the mismatch case:
+    # tests/integration/test_ownership.py).
+    assert task_status(run, "Look up the workspace ID") == "ok"
+    assert arm_reads(sb, 0).count("workspace/law-sentinel") == 1
     [connector] = sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])
     assert connector["properties"]["awsRoleArn"].endswith(f":role/{ROLE_NAME}")
 

@@ -273,31 +273,29 @@ def test_the_iam_layer_refuses_to_write_a_trust_policy_without_the_external_id(
 
 
 def test_every_trust_policy_the_playbook_leaves_requires_the_workspace_id(clean_sandbox: Sandbox) -> None:
-    """Create, then run with another external ID: every Allow statement left requires the workspace's ID.
-
-    The second ID is not the workspace's. Whether the run refuses it or adds it beside the first
-    (a role may serve several workspaces), the only condition on every Allow statement is
-    StringEquals sts:ExternalId with workspace IDs that include the first workspace's.
-    """
+    """Create, then add a second workspace: after each write the only statement carries the external-ID condition."""
     sb = clean_sandbox
-    workspace_id = sb.env["SANDBOX_WORKSPACE_ID"]
-    given = [workspace_id, "0a1b2c3d-0000-4000-8000-00000000beef"]
-    for external_id in given:
-        run = run_playbook(
-            ONBOARD,
-            extra_vars=role_vars(sb, cloudtrail_external_id=external_id, cloudtrail_wait_timeout=0),
-            env=sb.env,
-        )
+    # law-plain has no Sentinel yet: the role may enable it. Its ID joins the first one in the condition.
+    workspaces = {"law-sentinel": sb.env["SANDBOX_WORKSPACE_ID"], "law-plain": "6f5e4d3c-0000-4000-8000-0000000051a2"}
+    served: list[str] = []
+    for workspace, external_id in workspaces.items():
+        variables = role_vars(sb, cloudtrail_workspace_name=workspace, cloudtrail_external_id=external_id)
+        run = run_playbook(ONBOARD, extra_vars=dict(variables, cloudtrail_ensure_sentinel=True), env=sb.env)
+        assert run.returncode == 0, run.output
+        served.append(external_id)
         document = sb.aws.client("iam").get_role(RoleName=ROLE_NAME)["Role"]["AssumeRolePolicyDocument"]
-        statements = [s for s in document["Statement"] if s["Effect"] == "Allow"]
-        assert statements, (document, run.output)
-        for statement in statements:
-            assert list(statement["Condition"]) == ["StringEquals"], (document, run.output)
-            assert list(statement["Condition"]["StringEquals"]) == ["sts:ExternalId"], document
-            values = statement["Condition"]["StringEquals"]["sts:ExternalId"]
-            values = values if isinstance(values, list) else [values]
-            assert workspace_id in values and set(values) <= set(given), (document, run.output)
-    assert "CreateRole" in {r["action"] for r in sb.aws.write_requests()}
+        [statement] = document["Statement"]
+        assert list(statement["Condition"]) == ["StringEquals"], document
+        assert list(statement["Condition"]["StringEquals"]) == ["sts:ExternalId"], document
+        ids = statement["Condition"]["StringEquals"]["sts:ExternalId"]
+        assert sorted(ids if isinstance(ids, list) else [ids]) == sorted(served), document
+    assert {"CreateRole", "UpdateAssumeRolePolicy"} <= {r["action"] for r in sb.aws.write_requests()}
+    # A wrong external ID is stopped before IAM is written at all (issue 11 case 7).
+    writes = len(sb.aws.write_requests())
+    wrong = run_playbook(
+        ONBOARD, extra_vars=role_vars(sb, cloudtrail_external_id="0a1b2c3d-0000-4000-8000-00000000beef"), env=sb.env
+    )
+    assert wrong.returncode != 0 and len(sb.aws.write_requests()) == writes
 
 
 # --- TLS is verified by default ---------------------------------------------------------------------------

@@ -197,6 +197,77 @@ def test_find_given_id_of_another_kind_fails():
         sentinel.find_connector([other], CLOUDTRAIL_KIND, ARN, "a1b2c3d4-0000-4000-8000-000000000009")
 
 
+def test_find_given_id_of_another_accounts_connector_fails_naming_connector_arn_and_account():
+    other_account_arn = "arn:aws:iam::111111111111:role/MicrosoftSentinelRole"
+    theirs = cloudtrail("bbbbbbbb-0000-4000-8000-00000000000b", arn=other_account_arn)
+    with pytest.raises(InvalidInput) as refused:
+        sentinel.find_connector([theirs], CLOUDTRAIL_KIND, ARN, "BBBBBBBB-0000-4000-8000-00000000000B")
+    message = str(refused.value)
+    assert message.startswith("connector_id bbbbbbbb-0000-4000-8000-00000000000b is the connector of AWS account")
+    assert other_account_arn in message and "111111111111" in message and "Nothing was changed" in message
+
+
+def test_find_given_id_of_a_renamed_role_in_the_same_account_is_an_update():
+    renamed = cloudtrail("a1b2c3d4-0000-4000-8000-000000000009", arn="arn:aws:iam::123456789012:role/OldName")
+    current, target = sentinel.find_connector([renamed], CLOUDTRAIL_KIND, ARN, renamed["name"])
+    assert (current, target) == (renamed, renamed["name"])
+
+
+@pytest.mark.parametrize(
+    "held, wanted, refused",
+    [
+        ("arn:aws:iam::111111111111:role/A", "arn:aws:iam::123456789012:role/A", True),
+        ("arn:aws:iam::123456789012:role/path/Old", "arn:aws:iam::123456789012:role/New", False),
+        ("not an arn", ARN, True),  # a hand-made connector whose account cannot be told: never repointed
+        (None, ARN, False),  # no role held: nothing to stop reading
+    ],
+)
+def test_repointing_refusal(held, wanted, refused):
+    message = sentinel.repointing_refusal(dict(name="c", aws_role_arn=held), wanted, "cloudtrail_connector_id")
+    assert bool(message) is refused
+    if refused:
+        assert message.startswith("cloudtrail_connector_id c is the connector of AWS account")
+
+
+def test_role_arn_account():
+    assert sentinel.role_arn_account(" arn:aws:iam::123456789012:role/x/y ") == "123456789012"
+    assert sentinel.role_arn_account("arn:aws:iam::123:role/x") is None
+    assert sentinel.role_arn_account(None) is None
+
+
+@pytest.mark.parametrize(
+    "status, message, expected",
+    [
+        # the emulator's wording (tests/sandbox/arm.py), and the real one (Azure/Azure-Sentinel #15075)
+        (
+            400,
+            "Data connector validation failed: there cannot be two connectors with different names and the "
+            "same kind and context id. Connector 'x' ...",
+            True,
+        ),
+        (400, "Two connectors with different names and the same kind and context id", True),
+        (409, "two connectors with different names and the same kind and context id", False),
+        (400, "Invalid AWS role ARN or the role cannot be assumed by Microsoft Sentinel", False),
+        (None, None, False),
+    ],
+)
+def test_duplicate_refusal_recognised_narrowly(status, message, expected):
+    assert sentinel.is_duplicate_refusal(status, message) is expected
+
+
+def test_duplicate_refusal_names_the_other_connectors_of_the_kind_and_how_to_remove_them():
+    leftover = cloudtrail("0d5e3c8f-0000-4000-8000-000000000002", arn=ARN.replace("Microsoft", "Old"))
+    ours = cloudtrail("3c8f5a47-0000-4000-8000-000000000001")
+    connectors = [ours, dict(name="office", kind="Office365"), leftover]
+    message = sentinel.duplicate_refusal_message(connectors, CLOUDTRAIL_KIND, ours["name"], "law-sentinel", "refused")
+    assert message.startswith(f"Sentinel refused connector {ours['name']} on workspace law-sentinel as a duplicate")
+    assert f"{leftover['name']} (role {leftover['aws_role_arn']})" in message
+    assert "state=absent connector_id=<its name>" in message
+    assert ours["name"] + " (role" not in message and "office" not in message
+    alone = sentinel.duplicate_refusal_message([ours], CLOUDTRAIL_KIND, ours["name"], "law-sentinel", "refused")
+    assert "found no other AmazonWebServicesCloudTrail connector" in alone
+
+
 def test_select_for_removal():
     one, two = cloudtrail("11111111-0000-4000-8000-000000000001"), cloudtrail("22", arn=ARN + "2")
     assert sentinel.select_for_removal([two, one], CLOUDTRAIL_KIND, ARN, None) is one
