@@ -323,7 +323,11 @@ def test_diff_and_planned_connector():
         # Wording the collection has never seen: still retried (the real text is not public).
         (400, "The AWS credentials could not be validated for arn:aws:iam::1:role/x", True),
         (400, "Failed to parse input. Error='Required property 'dataTypes' not found in JSON.'", False),
-        (400, "Data connector validation failed: there cannot be two connectors with different names and the same kind and context id", False),
+        (
+            400,
+            "Data connector validation failed: there cannot be two connectors with different names and the same kind and context id",
+            False,
+        ),
         (400, "Workspace 'law' is not onboarded to Microsoft Sentinel. Please onboard ...", False),
         (400, "The subscription 's' is not registered to 'Microsoft.SecurityInsights'.", False),
         (403, "the role cannot be assumed", False),
