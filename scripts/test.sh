@@ -3,11 +3,12 @@
 # then runs every gate and reports each. Exits non-zero if any gate fails or if pytest ran no test.
 #
 #   bash scripts/test.sh              everything
-#   bash scripts/test.sh unit         one gate (unit | integration | sanity | lint | package)
+#   bash scripts/test.sh unit         one gate (unit | integration | sanity | lint | package | compat)
 #   bash scripts/test.sh integration -k connector_role    extra arguments go to pytest
 set -uo pipefail
 # shellcheck source=scripts/bootstrap.sh
 source "$(dirname "$0")/bootstrap.sh"
+ensure_importer
 set +e
 cd "$REPO" || exit 1
 
@@ -44,6 +45,37 @@ gate_lint() {
 
 gate_package() { "${PYTEST[@]}" tests/integration/test_packaging.py "$@"; }
 
+# The ansible-core releases meta/runtime.yml's requires_ansible admits (up to the last one that
+# runs on Python 3.11), each with an amazon.aws it pairs with, taken from the `ansible` package
+# that bundles it: 10.x ships amazon.aws 8.x (requires_ansible >=2.15), 11.x ships 9.x (>=2.15),
+# 12.x ships 10.x (>=2.17). The main venv already runs everything on 2.19 with amazon.aws 10, so
+# 2.19 is tested here with the oldest amazon.aws galaxy.yml admits.
+COMPAT_RELEASES=${SENTINEL_AWS_COMPAT_RELEASES:-"2.16=ansible>=10,<11 2.17=ansible>=10,<11 2.18=ansible>=11,<12 2.19=ansible>=10,<11"}
+
+# Each release in a venv of its own under $VENV/compat (scripts/bootstrap.sh makes it, with its own
+# collection trees), so the main venv's gates never see it: the role, playbook and molecule
+# end-to-end tests, and ansible-test sanity of that release.
+gate_compat() {
+  local release core rc=0
+  for release in $COMPAT_RELEASES; do
+    core=${release%%=*}
+    log "compat: ansible-core $core.x, amazon.aws from ${release#*=}"
+    SENTINEL_AWS_VENV=$VENV/compat/$core SENTINEL_AWS_ANSIBLE_CORE="ansible-core==$core.*" \
+      AMAZON_AWS_SOURCE=${release#*=} bash "$REPO/scripts/test.sh" compat_release "$@" || rc=1
+  done
+  return "$rc"
+}
+
+# One release of the compat gate (run by gate_compat, in that release's venv).
+gate_compat_release() {
+  log "compat: $(python -c 'from ansible.release import __version__; print("ansible-core", __version__)'), amazon.aws $(
+    python -c 'import json, sys; print(json.load(open(sys.argv[1]))["collection_info"]["version"])' \
+      "$DEPS_COLLECTIONS/ansible_collections/amazon/aws/MANIFEST.json")"
+  "${PYTEST[@]}" tests/integration/test_role.py tests/integration/test_playbooks.py \
+    tests/integration/test_molecule.py "$@" || return 1
+  gate_sanity
+}
+
 run_gate() {
   local name=$1
   shift
@@ -67,6 +99,7 @@ else
   run_gate lint
   run_gate unit
   run_gate integration
+  run_gate compat
 fi
 printf '%s\n' "${results[@]}"
 # pytest's exit code 5 (no tests collected) counts as a failure above, as any non-zero code does.
