@@ -46,7 +46,8 @@ ensure_venv() {
 
 ensure_amazon_aws() {
   local target=$DEPS_COLLECTIONS/ansible_collections/amazon/aws
-  if [ ! -f "$target/MANIFEST.json" ]; then
+  # Extracted again when AMAZON_AWS_SOURCE changes (the compat gate's pairings).
+  if [ ! -f "$target/MANIFEST.json" ] || [ "$(cat "$DEPS_COLLECTIONS/.source" 2>/dev/null)" != "$AMAZON_AWS_SOURCE" ]; then
     log "extracting amazon.aws from the PyPI 'ansible' package"
     local dl
     dl=$(mktemp -d)
@@ -62,6 +63,7 @@ with zipfile.ZipFile(wheel) as archive:
     archive.extractall(sys.argv[2], [n for n in archive.namelist() if n.startswith(prefix)])
 PY
     rm -rf "$dl"
+    echo "$AMAZON_AWS_SOURCE" >"$DEPS_COLLECTIONS/.source"
   fi
 }
 

@@ -13,7 +13,7 @@ class ModuleDocFragment(object):
     # (common.modules, region.modules, boto3), rather than referenced from there, because Galaxy and
     # Automation Hub render a collection's docs without its dependencies installed: a reference to
     # amazon.aws's fragments leaves the module with no documentation there. Aliases are those of
-    # amazon.aws >= 9, whose argument spec dropped the deprecated ec2_*/security_token aliases.
+    # amazon.aws >= 10, whose argument spec dropped the deprecated ec2_*/security_token aliases.
     DOCUMENTATION = r"""
 options:
   access_key:
