@@ -7,6 +7,10 @@
 #   $VENV/dev/ansible_collections/sentinel/aws  -> the working tree (tests run the code as it is)
 #   $VENV/dev/ansible_collections/amazon/aws    -> the deps copy above
 #
+#   $VENV/importer                              galaxy-importer's own venv (ensure_importer, which
+#                                               scripts/test.sh calls; not in compat venvs)
+#   $VENV/compat/<ansible-core release>         the compat gate's venvs (scripts/test.sh)
+#
 # Exports: REPO, VENV, PATH (venv first), DEV_COLLECTIONS, DEPS_COLLECTIONS.
 
 set -euo pipefail
@@ -17,6 +21,9 @@ DEPS_COLLECTIONS=$VENV/deps
 DEV_COLLECTIONS=$VENV/dev
 # The `ansible` release whose bundled amazon.aws we use (12.x ships amazon.aws 10.x).
 AMAZON_AWS_SOURCE=${AMAZON_AWS_SOURCE:-ansible>=12,<13}
+# An extra pin on ansible-core for this venv (the compat gate of scripts/test.sh sets it, with
+# SENTINEL_AWS_VENV and AMAZON_AWS_SOURCE, to test an older release in a venv of its own).
+ANSIBLE_CORE_PIN=${SENTINEL_AWS_ANSIBLE_CORE:-}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -26,20 +33,21 @@ ensure_venv() {
     python3 -m venv "$VENV"
   fi
   local want have
-  want=$(cat "$REPO/requirements.txt" "$REPO/tests/requirements.txt" | sha256sum | cut -d' ' -f1)
+  want=$( (cat "$REPO/requirements.txt" "$REPO/tests/requirements.txt" && echo "$ANSIBLE_CORE_PIN") | sha256sum | cut -d' ' -f1)
   have=$(cat "$VENV/.requirements.sha256" 2>/dev/null || true)
   if [ "$want" != "$have" ]; then
     log "installing Python requirements into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-      -r "$REPO/requirements.txt" -r "$REPO/tests/requirements.txt"
+      -r "$REPO/requirements.txt" -r "$REPO/tests/requirements.txt" ${ANSIBLE_CORE_PIN:+"$ANSIBLE_CORE_PIN"}
     echo "$want" >"$VENV/.requirements.sha256"
   fi
 }
 
 ensure_amazon_aws() {
   local target=$DEPS_COLLECTIONS/ansible_collections/amazon/aws
-  if [ ! -f "$target/MANIFEST.json" ]; then
+  # Extracted again when AMAZON_AWS_SOURCE changes (the compat gate's pairings).
+  if [ ! -f "$target/MANIFEST.json" ] || [ "$(cat "$DEPS_COLLECTIONS/.source" 2>/dev/null)" != "$AMAZON_AWS_SOURCE" ]; then
     log "extracting amazon.aws from the PyPI 'ansible' package"
     local dl
     dl=$(mktemp -d)
@@ -55,6 +63,22 @@ with zipfile.ZipFile(wheel) as archive:
     archive.extractall(sys.argv[2], [n for n in archive.namelist() if n.startswith(prefix)])
 PY
     rm -rf "$dl"
+    echo "$AMAZON_AWS_SOURCE" >"$DEPS_COLLECTIONS/.source"
+  fi
+}
+
+# galaxy-importer in a venv of its own (tests/requirements-importer.txt says why), for the tests
+# only (scripts/test.sh calls this). The compat gate's venvs do without: they run no packaging test.
+ensure_importer() {
+  [ -z "$ANSIBLE_CORE_PIN" ] || return 0
+  local importer=$VENV/importer want have
+  want=$(sha256sum "$REPO/tests/requirements-importer.txt" | cut -d' ' -f1)
+  have=$(cat "$importer/.requirements.sha256" 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    log "installing galaxy-importer into $importer"
+    [ -x "$importer/bin/python" ] || python3 -m venv "$importer"
+    "$importer/bin/python" -m pip install -q --disable-pip-version-check -r "$REPO/tests/requirements-importer.txt"
+    echo "$want" >"$importer/.requirements.sha256"
   fi
 }
 

@@ -37,5 +37,5 @@ onboard | tee "$STATE_DIR/second-run.log"
 grep -Eq 'changed=0 .*failed=0' "$STATE_DIR/second-run.log"
 
 log "where to see the result"
-# Read back from the clouds with the collection's own info module and amazon.aws's.
+# Read back from the clouds with the collection's own modules (the role in check mode).
 ansible-playbook playbooks/examples/show-sandbox.yml

@@ -96,9 +96,9 @@ options:
     type: int
     default: 60
 requirements:
-  - python >= 3.8
+  - python >= 3.10
   - azure-identity
-  - azure-mgmt-securityinsight == 1.0.0
+  - azure-mgmt-securityinsight >= 1.0.0, < 2 (1.0.0 is its only stable release)
   - azure-mgmt-loganalytics
 notes:
   - Each task signs in once (one token request) and reuses the token for its calls.

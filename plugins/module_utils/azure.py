@@ -9,7 +9,8 @@ azure.azcollection's so AWX's "Microsoft Azure Resource Manager" credential work
 Every module run is a new process, so SDK modules are imported only where they are used.
 """
 
-from __future__ import absolute_import, annotations, division, print_function
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
 __metaclass__ = type
 

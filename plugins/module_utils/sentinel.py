@@ -7,7 +7,8 @@ Nothing here talks to Azure; the modules pass plain data in and get plain data b
 rule is unit-tested on its own.
 """
 
-from __future__ import absolute_import, annotations, division, print_function
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
 __metaclass__ = type
 

@@ -178,11 +178,8 @@ notes:
     the role is created, IAM's C(NoSuchEntity) is retried too (IAM is eventually consistent).
   - A new role can take a few seconds to become assumable by Sentinel.
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.tags
-  - amazon.aws.boto3
   - sentinel.aws.aws
+  - sentinel.aws.aws.tags
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """

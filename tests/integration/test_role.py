@@ -242,6 +242,58 @@ def test_one_inventory_host_per_account_onboards_each_account(clean_sandbox: San
     assert ROLE_NAME not in role_names(sb)
 
 
+def profiles_inventory(sb: Sandbox, tmp_path: Path, accounts: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    """docs/awx.md's one job for several accounts: each host names its profile of a credentials file."""
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        "".join(f"[{host}]\naws_access_key_id = AKIASBX{account}\naws_secret_access_key = sandbox\n" for host, account in accounts.items())
+    )
+    inventory = {
+        "all": {
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "hosts": {
+                host: {"cloudtrail_aws_account_id": account, "cloudtrail_aws_connection": {"profile": host}}
+                for host, account in accounts.items()
+            },
+        }
+    }
+    (tmp_path / "hosts.yml").write_text(json.dumps(inventory))
+    # The sandbox's environment without its access keys (AWX's AWS credential not attached).
+    env = {k: v for k, v in sb.env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(credentials)
+    return tmp_path / "hosts.yml", env
+
+
+def test_each_host_with_its_own_profile_onboards_its_account(clean_sandbox: Sandbox, tmp_path: Path) -> None:
+    sb = clean_sandbox
+    accounts = {"aws-prod": "111111111111", "aws-dev": "222222222222"}
+    inventory, env = profiles_inventory(sb, tmp_path, accounts)
+    shared = {k: v for k, v in role_vars(sb).items() if k not in ("cloudtrail_hosts", "cloudtrail_aws_account_id")}
+
+    run = run_playbook(ONBOARD, extra_vars=shared, env=env, inventory=inventory)
+
+    assert run.returncode == 0, run.output
+    for account in accounts.values():
+        assert ROLE_NAME in role_names(sb, account_id=account)
+    assert sorted(connector_role_arns(sb)) == sorted(f"arn:aws:iam::{a}:role/{ROLE_NAME}" for a in accounts.values())
+
+
+def test_a_host_profile_with_access_keys_in_the_environment_fails_before_any_write(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Why docs/awx.md says not to attach AWX's AWS credential (environment keys) to per-host profiles."""
+    sb = clean_sandbox
+    inventory, env = profiles_inventory(sb, tmp_path, {"aws-prod": "111111111111"})
+    env.update(AWS_ACCESS_KEY_ID=sb.env["AWS_ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=sb.env["AWS_SECRET_ACCESS_KEY"])
+    shared = {k: v for k, v in role_vars(sb).items() if k not in ("cloudtrail_hosts", "cloudtrail_aws_account_id")}
+
+    run = run_playbook(ONBOARD, extra_vars=shared, env=env, inventory=inventory)
+
+    assert run.returncode != 0
+    assert "Passing both a profile and access tokens is not supported" in run.output
+    assert sb.aws.write_requests() == [] and sb.azure.write_requests() == []
+
+
 # --- reads shared per workspace --------------------------------------------------------------------
 
 

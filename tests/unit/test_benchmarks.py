@@ -1,6 +1,9 @@
 """The benchmark's pure parts (benchmarks/onboarding_metrics.py): call classification, summaries, table, targets."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import importlib.util
 import json

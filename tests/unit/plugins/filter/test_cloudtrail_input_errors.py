@@ -1,6 +1,9 @@
 """The role's input check: the modules' rules, applied to the role's variables, naming each variable."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import pytest
 

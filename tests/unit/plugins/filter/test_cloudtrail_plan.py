@@ -1,6 +1,9 @@
 """The role's per-account plan: stop reasons, the tasks file, the workspace ID, the connector of the role."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 from typing import Any
 

@@ -1,6 +1,9 @@
 """Azure plumbing: cloud metadata parsing, auth option precedence, error translation."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import json
 

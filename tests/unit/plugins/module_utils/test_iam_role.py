@@ -1,6 +1,9 @@
 """The pure planning half of the IAM role logic: partitions, policies, tags, plans and diffs."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import copy
 import json

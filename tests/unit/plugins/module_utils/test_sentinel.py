@@ -1,6 +1,9 @@
 """Pure Sentinel logic: workspace references, connector IDs, payload shape, matching, comparison, backoff."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import uuid
 

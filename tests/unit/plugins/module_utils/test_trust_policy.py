@@ -1,6 +1,9 @@
 """Building, guarding and reading the trust policy of the Sentinel role (pure functions)."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import copy
 import json

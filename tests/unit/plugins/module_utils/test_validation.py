@@ -1,6 +1,9 @@
 """AWS input rules: each bad value fails with a message naming the option and the rule."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import pytest
 

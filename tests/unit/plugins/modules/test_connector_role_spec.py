@@ -1,6 +1,9 @@
 """connector_role: documentation and argument spec agree; bad input fails before any AWS call."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import json
 
