@@ -1,6 +1,9 @@
 """The role's module_defaults: connection keys as the modules name them, nothing of a refused dictionary."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import pytest
 
