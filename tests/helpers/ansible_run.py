@@ -163,3 +163,29 @@ def run_module(
     if not result:
         raise AssertionError(f"no result from {fqcn}:\n{run.output}")
     return ModuleRun(run.returncode, run.stdout, run.stderr, run.recap, result)
+
+
+def run_module_cases(
+    module: str, cases: list[dict[str, Any]], *, env: dict[str, str] | None = None, timeout: float = 600
+) -> list[dict[str, Any]]:
+    """Run ``sentinel.aws.<module>`` once per argument dict, as tasks of one playbook; their results in order.
+
+    One ansible-playbook start instead of one per case; each task runs with ``ignore_errors`` so
+    every case yields the module's own result.
+    """
+    fqcn = module if "." in module else f"sentinel.aws.{module}"
+    tasks: list[dict[str, Any]] = [
+        {"name": f"case {index}", fqcn: args, "register": f"case{index}", "ignore_errors": True}
+        for index, args in enumerate(cases)
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        results = Path(scratch) / "results.json"
+        names = ", ".join(f"case{index}" for index in range(len(cases)))
+        tasks.append({"ansible.builtin.copy": {"content": "{{ [" + names + "] | to_json }}", "dest": str(results)}})
+        playbook = Path(scratch) / "cases.yml"
+        playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+        run = run_playbook(playbook, env=env, timeout=timeout)
+        outcomes = json.loads(results.read_text()) if results.exists() else []
+    if len(outcomes) != len(cases):
+        raise AssertionError(f"{len(outcomes)} results for {len(cases)} cases of {fqcn}:\n{run.output}")
+    return outcomes

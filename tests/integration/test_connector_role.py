@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from helpers.ansible_run import run_module, run_playbook
+from helpers.ansible_run import run_module, run_module_cases
 from helpers.iam_state import iam_actions, role_state
 from helpers.sandbox_state import sentinel_trust_policy
 from sandbox import Sandbox
@@ -442,32 +442,17 @@ BAD_INPUT = [
 ]
 
 
-def test_bad_input_fails_before_any_call(clean_sandbox: Sandbox, tmp_path):
+def test_bad_input_fails_before_any_call(clean_sandbox: Sandbox):
     """Each bad value fails with a message naming the option and rule, and no call reaches moto.
 
     All cases run as tasks of one playbook (one ansible-playbook start instead of one per case).
     """
     sandbox = clean_sandbox
-    tasks = []
-    for index, (overrides, _message) in enumerate(BAD_INPUT):
-        args = {k: v for k, v in role_args(**overrides).items() if v is not None}
-        tasks.append(
-            {
-                "name": f"case {index}",
-                "sentinel.aws.connector_role": args,
-                "register": f"case{index}",
-                "ignore_errors": True,
-            }
-        )
-    results = tmp_path / "results.json"
-    names = ", ".join(f"case{i}" for i in range(len(BAD_INPUT)))
-    tasks.append({"ansible.builtin.copy": {"content": "{{ [" + names + "] | to_json }}", "dest": str(results)}})
-    playbook = tmp_path / "bad_input.yml"
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-
-    run = run_playbook(playbook, env=sandbox.env)
-    outcomes = json.loads(results.read_text())
-    assert len(outcomes) == len(BAD_INPUT), run.output
+    outcomes = run_module_cases(
+        "connector_role",
+        [{k: v for k, v in role_args(**overrides).items() if v is not None} for overrides, _message in BAD_INPUT],
+        env=sandbox.env,
+    )
     for (overrides, message), outcome in zip(BAD_INPUT, outcomes, strict=True):
         assert outcome.get("failed"), (overrides, outcome)
         assert message in outcome["msg"], (overrides, outcome["msg"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from helpers.ansible_run import run_module, run_playbook
+from helpers.ansible_run import run_module, run_module_cases
 from helpers.iam_state import iam_actions, role_state
 from helpers.sandbox_state import sentinel_trust_policy
 from sandbox import Sandbox
@@ -372,32 +372,18 @@ TAG_CASES = [
 ]
 
 
-def test_bad_tags_are_refused_before_the_trust_or_anything_else_is_written(clean_sandbox: Sandbox, tmp_path):
+def test_bad_tags_are_refused_before_the_trust_or_anything_else_is_written(clean_sandbox: Sandbox):
     """Each case would otherwise need a trust write (a new workspace, purged) before TagRole failed."""
     sandbox = clean_sandbox
     make_managed_role(sandbox, tags=dict({"Env": "prod"}, **{f"k{i}": "v" for i in range(43)}))
     before = role_state(sandbox, ROLE)
     assert len(before["TagDict"]) == 45  # with the marker
     sandbox.aws.reset()
-    tasks = [
-        {
-            "name": f"case {index}",
-            "sentinel.aws.connector_role": present(external_id=WS_B, purge_external_ids=True, **args),
-            "register": f"case{index}",
-            "ignore_errors": True,
-        }
-        for index, (args, _message) in enumerate(TAG_CASES)
-    ]
-    results = tmp_path / "results.json"
-    names = ", ".join(f"case{i}" for i in range(len(TAG_CASES)))
-    tasks.append({"ansible.builtin.copy": {"content": "{{ [" + names + "] | to_json }}", "dest": str(results)}})
-    playbook = tmp_path / "bad_tags.yml"
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-
-    run = run_playbook(playbook, env=sandbox.env)
-
-    outcomes = json.loads(results.read_text())
-    assert len(outcomes) == len(TAG_CASES), run.output
+    outcomes = run_module_cases(
+        "connector_role",
+        [present(external_id=WS_B, purge_external_ids=True, **args) for args, _message in TAG_CASES],
+        env=sandbox.env,
+    )
     for (args, message), outcome in zip(TAG_CASES, outcomes, strict=True):
         assert outcome.get("failed") and not outcome.get("changed"), (args, outcome)
         assert outcome["msg"].startswith(message), (args, outcome["msg"])
