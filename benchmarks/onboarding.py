@@ -189,7 +189,7 @@ def converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
     connected = {
         c["properties"]["awsRoleArn"].lower()
         for c in connectors
-        if c["kind"] == "AmazonWebServicesCloudTrail" and c["properties"]["dataTypes"]["logs"]["state"] == "Enabled"
+        if c["kind"] == "AmazonWebServicesCloudTrail" and c["properties"]["dataTypes"]["logs"]["state"].lower() == "enabled"
     }
     return {
         "roles_ok": roles_ok,
