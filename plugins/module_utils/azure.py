@@ -24,6 +24,13 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    NOT_ONBOARDED,
+    PROVIDER_NOT_REGISTERED,
+    check_subscription_id,
+    connector_summary,
+    logs_state,
+)
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 try:
@@ -531,11 +538,6 @@ def error_details(exc: BaseException) -> Dict[str, Any]:
 # code except these transient ones (AADSTS50000 TokenIssuanceError, AADSTS90033
 # MsodsServiceUnavailable). Throttling (429) and server errors (5xx) carry no AADSTS code.
 TRANSIENT_AADSTS = ("AADSTS50000", "AADSTS90033")
-# Sentinel's 400 BadRequest texts when it is unavailable on a workspace (clients pinning them:
-# "is not onboarded to Microsoft Sentinel" / "is not registered to 'Microsoft.SecurityInsights'";
-# iknowjason/PurpleCloud #42 and microsoft/zerotrustassessment #1241 quote the first in full).
-NOT_ONBOARDED = re.compile(r"is not onboarded to Microsoft Sentinel", re.IGNORECASE)
-PROVIDER_NOT_REGISTERED = re.compile(r"is not registered to 'Microsoft\.SecurityInsights'", re.IGNORECASE)
 ENTRA_HTTP_ERROR = re.compile(r"HTTP Error: (\d{3})")
 ENTRA_SERVICE_TROUBLE = re.compile(r"TooManyRequests|temporarily_unavailable|server_error|ServiceUnavailable")
 
@@ -704,7 +706,6 @@ class SentinelWorkspace:
 
     def list_connectors(self) -> List[Dict[str, Any]]:
         """All connectors, every page; kinds the SDK has no model for are read from the raw body."""
-        from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import connector_summary
 
         raw_kinds: Dict[str, str] = {}
 
@@ -730,7 +731,6 @@ class SentinelWorkspace:
             AwsCloudTrailDataConnectorDataTypes,
             AwsCloudTrailDataConnectorDataTypesLogs,
         )
-        from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import connector_summary, logs_state
 
         body = AwsCloudTrailDataConnector(
             etag=etag,
@@ -802,7 +802,6 @@ def open_workspace(module: Any, reference: Dict[str, Optional[str]]) -> Sentinel
     session = None
     try:
         if not reference.get("subscription_id") and module.params.get("subscription_id"):
-            from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import check_subscription_id
 
             check_subscription_id(module.params["subscription_id"])
         session = AzureSession(module.params, reference.get("subscription_id"))

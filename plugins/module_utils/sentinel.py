@@ -43,6 +43,12 @@ WORKSPACE_ID_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
+# Sentinel's 400 BadRequest texts when it is unavailable on a workspace (clients pinning them:
+# "is not onboarded to Microsoft Sentinel" / "is not registered to 'Microsoft.SecurityInsights'";
+# iknowjason/PurpleCloud #42 and microsoft/zerotrustassessment #1241 quote the first in full).
+NOT_ONBOARDED = re.compile(r"is not onboarded to Microsoft Sentinel", re.IGNORECASE)
+PROVIDER_NOT_REGISTERED = re.compile(r"is not registered to 'Microsoft\.SecurityInsights'", re.IGNORECASE)
+
 # Sentinel refuses a second connector of one kind and "context" under another name, in words
 # that include "two connectors with different names and the same kind and context id"
 # (Azure/Azure-Sentinel #15075). What the context is for CloudTrail is not public (design.md), so
@@ -55,15 +61,15 @@ DUPLICATE_PATTERN = re.compile(r"two connectors with different names and the sam
 # change: the service refusing our body ("Failed to parse input. Error='Required property
 # 'dataTypes' not found'": Azure/azure-cli-extensions #4248), a second connector for the same role
 # (Azure/Azure-Sentinel #15075), and Sentinel being off on the workspace or its provider not
-# registered (the texts in module_utils/azure.py).
+# registered (NOT_ONBOARDED, PROVIDER_NOT_REGISTERED above).
 PERMANENT_PUT_REFUSAL = re.compile(
     "|".join(
         (
             r"Failed to parse input",
             r"Required property",
             DUPLICATE_PATTERN.pattern,
-            r"is not onboarded to Microsoft Sentinel",
-            r"is not registered to 'Microsoft\.SecurityInsights'",
+            NOT_ONBOARDED.pattern,
+            PROVIDER_NOT_REGISTERED.pattern,
         )
     ),
     re.IGNORECASE,
