@@ -189,7 +189,8 @@ def converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
     connected = {
         c["properties"]["awsRoleArn"].lower()
         for c in connectors
-        if c["kind"] == "AmazonWebServicesCloudTrail" and c["properties"]["dataTypes"]["logs"]["state"].lower() == "enabled"
+        if c["kind"] == "AmazonWebServicesCloudTrail"
+        and c["properties"]["dataTypes"]["logs"]["state"].lower() == "enabled"
     }
     return {
         "roles_ok": roles_ok,
@@ -300,7 +301,8 @@ def module_runs(sandbox: Any, account: str) -> dict[str, tuple[str, dict[str, An
 
 def import_breakdown(trace: str, top: int = 8) -> dict[str, Any]:
     """From ``-X importtime`` output: total import time and self time per top-level package."""
-    total_us, by_package = 0, {}  # type: int, dict[str, int]
+    total_us = 0
+    by_package: dict[str, int] = {}
     for line in trace.splitlines():
         match = _IMPORTTIME.match(line)
         if not match:
@@ -335,7 +337,11 @@ def profile_module(module: str, arguments: dict[str, Any], env: dict[str, str], 
         except ValueError:
             result = {"failed": True, "msg": (proc.stdout + proc.stderr)[-500:]}
     trace = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", module, str(args_file)], env=run_env, capture_output=True, text=True, check=False
+        [sys.executable, "-X", "importtime", "-m", module, str(args_file)],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stderr
     return {
         "wall_seconds": round(min(walls), 3),

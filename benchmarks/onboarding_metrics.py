@@ -225,7 +225,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    rendered = ["| " + " | ".join(cell.ljust(width) for cell, width in zip(line, widths)) + " |" for line in lines]
+    rendered = [
+        "| " + " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) + " |" for line in lines
+    ]
     rendered.insert(1, "|" + "|".join("-" * (width + 2) for width in widths) + "|")
     return "\n".join(rendered)
 

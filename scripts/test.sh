@@ -3,7 +3,7 @@
 # then runs every gate and reports each. Exits non-zero if any gate fails or if pytest ran no test.
 #
 #   bash scripts/test.sh              everything
-#   bash scripts/test.sh unit         one gate (unit | integration | sanity | lint | package | compat)
+#   bash scripts/test.sh unit         one gate (unit | integration | sanity | lint | style | package | compat)
 #   bash scripts/test.sh integration -k connector_role    extra arguments go to pytest
 set -uo pipefail
 # shellcheck source=scripts/bootstrap.sh
@@ -42,6 +42,11 @@ gate_sanity() {
 
 gate_lint() {
   ansible-lint --offline --profile production "$@"
+}
+
+# black and ruff (configured in pyproject.toml) over every Python file of the repository.
+gate_style() {
+  black --check --quiet . && ruff check --quiet .
 }
 
 gate_package() { "${PYTEST[@]}" tests/integration/test_packaging.py "$@"; }
@@ -107,6 +112,7 @@ if [ $# -gt 0 ]; then
 else
   run_gate sanity
   run_gate lint
+  run_gate style
   run_gate unit
   run_gate integration
   run_gate compat

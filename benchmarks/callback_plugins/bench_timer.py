@@ -35,7 +35,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, *args, **kwargs):
-        super(CallbackModule, self).__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)
         self._started = {}
         path = os.environ.get("BENCH_TIMER_OUT")
         self._out = open(path, "a") if path else None

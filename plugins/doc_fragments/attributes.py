@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # Modules that change things: full check mode and diff mode.
     DOCUMENTATION = r"""
 options: {}

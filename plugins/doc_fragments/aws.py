@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # The AWS connection options of every AWS module of this collection. The options come from
     # amazon.aws's AnsibleAWSModule; their docs are carried here, after amazon.aws's own fragments
     # (common.modules, region.modules, boto3), rather than referenced from there, because Galaxy and

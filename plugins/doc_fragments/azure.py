@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # Azure authentication options, named as azure.azcollection names them, with the same
     # environment variables (what AWX's Azure Resource Manager credential injects).
     DOCUMENTATION = r"""

@@ -136,7 +136,7 @@ class RetryAfterBeyondBudget(Exception):
         self.asked = asked
         self.left = max(0.0, left)
         self.budget = budget
-        super(RetryAfterBeyondBudget, self).__init__(
+        super().__init__(
             "Azure answered HTTP %d and asked to wait %.0f seconds (Retry-After) before retrying, more than the "
             "%.0f seconds left of this task's %.0f-second time budget (the larger of wait_timeout and "
             "read_timeout); try again later, or raise wait_timeout" % (status_code, asked, self.left, budget)
@@ -171,10 +171,10 @@ def bounded_retry_policy_class(deadline: float, budget: float) -> Any:
 
         def __init__(self, **kwargs: Any):
             kwargs.setdefault("timeout", budget)
-            super(BoundedRetryPolicy, self).__init__(**kwargs)
+            super().__init__(**kwargs)
 
         def increment(self, settings: Dict[str, Any], response: Any = None, error: Any = None) -> bool:
-            if not super(BoundedRetryPolicy, self).increment(settings, response=response, error=error):
+            if not super().increment(settings, response=response, error=error):
                 return False
             http_response = getattr(response, "http_response", None) if error is None else None
             asked = self.get_retry_after(response) if http_response is not None else None
@@ -420,7 +420,7 @@ def renewing_authentication_policy(credential: Any, scope: str, renew_credential
 
     class RenewingAuthenticationPolicy(ARMChallengeAuthenticationPolicy):
         def send(self, request: Any) -> Any:
-            response = super(RenewingAuthenticationPolicy, self).send(request)
+            response = super().send(request)
             if (
                 response.http_response.status_code == 401
                 and arm_error_code(response.http_response) == "ExpiredAuthenticationToken"

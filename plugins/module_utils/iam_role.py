@@ -9,6 +9,7 @@ error becomes an ``AnsibleAWSError`` whose message names the operation and the r
 """
 
 from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
 __metaclass__ = type
 
@@ -66,8 +67,7 @@ MARKER_NOTE = " (the count includes the tag %s=%s that sentinel.aws adds)" % (MA
 # --- pure planning --------------------------------------------------------------------------
 
 
-def require_commercial_partition(partition, region):
-    # type: (str, str | None) -> None
+def require_commercial_partition(partition: str, region: str | None) -> None:
     # Microsoft Learn, "Connect Microsoft Sentinel to Amazon Web Services", CloudTrail (legacy):
     # only AWS commercial CloudTrail can be connected. GovCloud/China need another connector.
     if partition != COMMERCIAL_PARTITION:
@@ -77,8 +77,7 @@ def require_commercial_partition(partition, region):
         )
 
 
-def session_token_fallback(params, environ):
-    # type: (dict, dict) -> str | None
+def session_token_fallback(params: dict, environ: dict) -> str | None:
     """The session token to use when none was given: ``AWS_SECURITY_TOKEN``.
 
     Older AWX credentials inject only that name, and amazon.aws 10 stopped reading it; keys from
@@ -89,22 +88,19 @@ def session_token_fallback(params, environ):
     return environ.get("AWS_SECURITY_TOKEN") or None
 
 
-def policy_arn(name_or_arn, partition):
-    # type: (str, str) -> str
+def policy_arn(name_or_arn: str, partition: str) -> str:
     """A bare name means an AWS managed policy, whose ARN uses the account ``aws``."""
     if name_or_arn.startswith("arn:"):
         return name_or_arn
     return "arn:%s:iam::aws:policy/%s" % (partition, name_or_arn)
 
 
-def legacy_policy_arns(partition):
-    # type: (str) -> dict
+def legacy_policy_arns(partition: str) -> dict:
     """Old AWS managed policy ARN -> its replacement's ARN."""
     return {policy_arn(old, partition): policy_arn(new, partition) for old, new in LEGACY_POLICY_NAMES.items()}
 
 
-def resolve_managed_policies(policies, partition):
-    # type: (list, str) -> tuple
+def resolve_managed_policies(policies: list, partition: str) -> tuple:
     """(ARNs without duplicates, in order; warnings for renamed policies)."""
     renamed = legacy_policy_arns(partition)
     arns, warnings = [], []
@@ -121,8 +117,7 @@ def resolve_managed_policies(policies, partition):
     return arns, warnings
 
 
-def plan_policies(current, desired, purge, partition):
-    # type: (list, list, bool, str) -> tuple
+def plan_policies(current: list, desired: list, purge: bool, partition: str) -> tuple:
     """(ARNs to attach, ARNs to detach).
 
     Without purge, other policies stay; a renamed policy is detached anyway once its replacement
@@ -134,8 +129,7 @@ def plan_policies(current, desired, purge, partition):
     return to_attach, to_detach
 
 
-def plan_tags(current, desired, purge):
-    # type: (dict, dict, bool) -> tuple
+def plan_tags(current: dict, desired: dict, purge: bool) -> tuple:
     """(tags to set, keys to remove) with amazon.aws's semantics.
 
     InvalidInput, before any write, when the role would end up with more than 50 tags or with a
@@ -146,8 +140,7 @@ def plan_tags(current, desired, purge):
     return to_set, sorted(to_unset)
 
 
-def desired_tags(tags):
-    # type: (dict | None) -> dict
+def desired_tags(tags: dict | None) -> dict:
     """The tags a role must carry: the checked ``tags`` option plus the marker.
 
     The marker is the module's own: a different value for it is refused rather than written.
@@ -165,8 +158,7 @@ def desired_tags(tags):
     return wanted
 
 
-def role_spec(params, partition):
-    # type: (dict, str) -> tuple
+def role_spec(params: dict, partition: str) -> tuple:
     """(the desired role as plain data, warnings) from module parameters; InvalidInput on bad input.
 
     Every rule is checked here, before the module makes any call.
@@ -222,8 +214,7 @@ def role_spec(params, partition):
     return spec, warnings
 
 
-def _require_partition(option, arn_parts, partition):
-    # type: (str, dict, str) -> None
+def _require_partition(option: str, arn_parts: dict, partition: str) -> None:
     if arn_parts["partition"] != partition:
         raise InvalidInput(
             "%s: the ARN is in partition %r but the region is in partition %r"
@@ -231,18 +222,15 @@ def _require_partition(option, arn_parts, partition):
         )
 
 
-def role_arn(partition, account_id, path, name):
-    # type: (str, str, str, str) -> str
+def role_arn(partition: str, account_id: str, path: str, name: str) -> str:
     return "arn:%s:iam::%s:role%s%s" % (partition, account_id, path, name)
 
 
-def account_of_arn(arn):
-    # type: (str) -> str
+def account_of_arn(arn: str) -> str:
     return arn.split(":")[4]
 
 
-def role_view(role, attached, inline, microsoft_account_id):
-    # type: (dict, list, list, str) -> dict
+def role_view(role: dict, attached: list, inline: list, microsoft_account_id: str) -> dict:
     """The module's ``role`` result from GetRole/CreateRole output, the attached policy ARNs and inline policy names."""
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     trust = parse_policy_document(role.get("AssumeRolePolicyDocument"))
@@ -262,8 +250,7 @@ def role_view(role, attached, inline, microsoft_account_id):
     }
 
 
-def new_role_view(spec, arn):
-    # type: (dict, str) -> dict
+def new_role_view(spec: dict, arn: str) -> dict:
     """The role as ``spec`` would create it (check mode has no role ID)."""
     return {
         "arn": arn,
@@ -281,8 +268,7 @@ def new_role_view(spec, arn):
     }
 
 
-def require_same_path(name, current_path, wanted_path):
-    # type: (str, str, str) -> None
+def require_same_path(name: str, current_path: str, wanted_path: str) -> None:
     """A role of this name under another path is another role: refused in every state, before any write."""
     if current_path != wanted_path:
         # IAM has no API to move a role (UpdateRole takes no Path); a new path means a new role
@@ -296,20 +282,17 @@ def require_same_path(name, current_path, wanted_path):
 # --- ownership: whose role is it? -------------------------------------------------------------
 
 
-def is_marked(tags):
-    # type: (dict) -> bool
+def is_marked(tags: dict) -> bool:
     """Whether the role carries the marker of the roles sentinel.aws made or adopted (tag keys are case-insensitive)."""
     return any(key.lower() == MARKER_TAG_KEY.lower() and value == MARKER_TAG_VALUE for key, value in tags.items())
 
 
-def own_policy_arns(spec):
-    # type: (dict) -> list
+def own_policy_arns(spec: dict) -> list:
     """The managed policies a Sentinel role may carry: the wanted ones and the renamed CloudTrail one."""
     return list(spec["managed_policies"]) + sorted(legacy_policy_arns(spec["partition"]))
 
 
-def foreign_things(current, spec):
-    # type: (dict, dict) -> list
+def foreign_things(current: dict, spec: dict) -> list:
     """What makes a role more than a Sentinel role, one phrase each; [] for a Sentinel role.
 
     A Sentinel role holds only Sentinel trust statements, only the wanted (or the renamed
@@ -328,8 +311,7 @@ def foreign_things(current, spec):
     return reasons
 
 
-def present_ownership(current, spec):
-    # type: (dict, dict) -> str
+def present_ownership(current: dict, spec: dict) -> str:
     """``managed``, ``adopted`` or ``taken_over``; InvalidInput, before any write, for a role that is not Sentinel's.
 
     A marked role is the module's: what it holds beyond a Sentinel role is drift, repaired. An
@@ -349,8 +331,7 @@ def present_ownership(current, spec):
     )
 
 
-def offboarding_ownership(current, spec):
-    # type: (dict, dict) -> str
+def offboarding_ownership(current: dict, spec: dict) -> str:
     """The ownership of a role before offboarding: as for present, and ``foreign`` instead of a refusal."""
     if is_marked(current["tags"]):
         return "managed"
@@ -362,16 +343,14 @@ def offboarding_ownership(current, spec):
 # --- present: converge ------------------------------------------------------------------------
 
 
-def wanted_external_ids(current_ids, spec):
-    # type: (list, dict) -> list
+def wanted_external_ids(current_ids: list, spec: dict) -> list:
     """The workspace IDs the trust must list: those it has plus ours, or ours alone with purge_external_ids."""
     if spec["purge_external_ids"]:
         return [spec["external_id"]]
     return sorted({external_id.lower() for external_id in current_ids} | {spec["external_id"]})
 
 
-def plan_trust(current, spec):
-    # type: (dict, dict) -> dict
+def plan_trust(current: dict, spec: dict) -> dict:
     """{} when the trust is right, else the new trust policy and its workspace IDs.
 
     Right means Sentinel statements only, for exactly the wanted IDs, however they are written
@@ -387,8 +366,7 @@ def plan_trust(current, spec):
     }
 
 
-def plan_update(current, spec):
-    # type: (dict, dict) -> dict
+def plan_update(current: dict, spec: dict) -> dict:
     """What must change on an existing role (a ``role_view``) to match ``spec``; {} when nothing.
 
     Other trust statements, inline policies and an unasked boundary are removed; other managed
@@ -416,8 +394,7 @@ def plan_update(current, spec):
     return plan
 
 
-def apply_plan(current, plan):
-    # type: (dict, dict) -> dict
+def apply_plan(current: dict, plan: dict) -> dict:
     """The role view after ``plan`` is carried out; used for the result and the diff."""
     after = copy.deepcopy(current)
     for key in ("trust_policy", "external_ids", "description", "max_session_duration", "permissions_boundary"):
@@ -435,8 +412,7 @@ def apply_plan(current, plan):
 # --- absent: offboard -------------------------------------------------------------------------
 
 
-def plan_offboarding(current, profiles, spec):
-    # type: (dict, list, dict) -> dict
+def plan_offboarding(current: dict, profiles: list, spec: dict) -> dict:
     """What offboarding removes from an existing role: never what sentinel.aws did not put there.
 
     Removed: the workspace ID (``external_id``, or every Sentinel ID when not given). While other
@@ -465,16 +441,14 @@ def plan_offboarding(current, profiles, spec):
     return plan
 
 
-def _narrowed_trust(current, spec, remaining):
-    # type: (dict, dict, list) -> dict
+def _narrowed_trust(current: dict, spec: dict, remaining: list) -> dict:
     document = narrowed_trust_policy(
         current["trust_policy"], spec["microsoft_account_id"], remaining, spec["partition"]
     )
     return {"trust_policy": document, "external_ids": remaining}
 
 
-def left_behind(after, profiles, spec):
-    # type: (dict, list, dict) -> list
+def left_behind(after: dict, profiles: list, spec: dict) -> list:
     """Everything still on a role that offboarding keeps, one phrase each."""
     ids, others = split_trust(after["trust_policy"], spec["microsoft_account_id"], spec["partition"])
     items = []
@@ -494,8 +468,7 @@ def left_behind(after, profiles, spec):
     return items
 
 
-def offboarding_warning(current, after, left, spec):
-    # type: (dict, dict, list, dict) -> str | None
+def offboarding_warning(current: dict, after: dict, left: list, spec: dict) -> str | None:
     """The warning for a role offboarding keeps though no workspace uses it any more; None otherwise."""
     if any(spec["external_id"] not in (None, i.lower()) for i in after["external_ids"]):
         return None  # other workspaces still use the role: keeping it is the point
@@ -523,8 +496,7 @@ DIFF_KEYS = (
 )
 
 
-def diff_view(view):
-    # type: (dict | None) -> dict
+def diff_view(view: dict | None) -> dict:
     """The part of a role view shown by --diff; {} for a role that does not exist."""
     if not view:
         return {}
@@ -556,15 +528,13 @@ class RoleApi:
         except (ClientError, BotoCoreError) as e:
             raise AnsibleAWSError(message="Failed to %s" % what, exception=e) from e
 
-    def caller_account(self):
-        # type: () -> str
+    def caller_account(self) -> str:
         if self._sts is None:
             self._sts = self._module.client("sts", retry_decorator=RETRY)
         identity = self._call("get the caller identity (sts:GetCallerIdentity)", self._sts.get_caller_identity)
         return identity["Account"]
 
-    def get_role(self, name):
-        # type: (str) -> dict | None
+    def get_role(self, name: str) -> dict | None:
         try:
             return self.iam.get_role(RoleName=name, aws_retry=True)["Role"]
         except is_boto3_error_code("NoSuchEntity"):
@@ -572,8 +542,7 @@ class RoleApi:
         except (ClientError, BotoCoreError) as e:  # pylint: disable=duplicate-except
             raise AnsibleAWSError(message="Failed to get role %s" % name, exception=e) from e
 
-    def _pages(self, what, method, key, **kwargs):
-        # type: (str, object, str, dict) -> list
+    def _pages(self, what: str, method: object, key: str, **kwargs: dict) -> list:
         """Every item under ``key`` of a paginated IAM list call (Marker / IsTruncated)."""
         items = []
         while True:
@@ -583,28 +552,24 @@ class RoleApi:
                 return items
             kwargs["Marker"] = page["Marker"]
 
-    def attached_policies(self, name):
-        # type: (str) -> list
+    def attached_policies(self, name: str) -> list:
         what = "list the managed policies of role %s" % name
         return [
             p["PolicyArn"]
             for p in self._pages(what, self.iam.list_attached_role_policies, "AttachedPolicies", RoleName=name)
         ]
 
-    def inline_policies(self, name):
-        # type: (str) -> list
+    def inline_policies(self, name: str) -> list:
         # GetRole does not show inline policies: without this read an added `Action: *` policy is invisible.
         what = "list the inline policies of role %s" % name
         return self._pages(what, self.iam.list_role_policies, "PolicyNames", RoleName=name)
 
-    def instance_profiles(self, name):
-        # type: (str) -> list
+    def instance_profiles(self, name: str) -> list:
         what = "list the instance profiles of role %s" % name
         profiles = self._pages(what, self.iam.list_instance_profiles_for_role, "InstanceProfiles", RoleName=name)
         return [p["InstanceProfileName"] for p in profiles]
 
-    def require_policies_exist(self, arns):
-        # type: (list) -> None
+    def require_policies_exist(self, arns: list) -> None:
         for arn in arns:
             try:
                 self.iam.get_policy(PolicyArn=arn, aws_retry=True)
@@ -616,8 +581,7 @@ class RoleApi:
             except (ClientError, BotoCoreError) as e:  # pylint: disable=duplicate-except
                 raise AnsibleAWSError(message="Failed to get managed policy %s" % arn, exception=e) from e
 
-    def create_role(self, spec):
-        # type: (dict) -> dict
+    def create_role(self, spec: dict) -> dict:
         require_external_id(spec["trust_policy"], spec["external_id"])
         kwargs = {
             "RoleName": spec["name"],
@@ -634,19 +598,16 @@ class RoleApi:
             kwargs["Tags"] = ansible_dict_to_boto3_tag_list(spec["tags"])
         return self._call("create role %s" % spec["name"], self.iam.create_role, **kwargs)["Role"]
 
-    def update_trust_policy(self, name, document, external_id):
-        # type: (str, dict, str) -> None
+    def update_trust_policy(self, name: str, document: dict, external_id: str) -> None:
         require_external_id(document, external_id)
         self._put_trust_policy(name, document)
 
-    def narrow_trust_policy(self, name, before, after, microsoft_account_id):
-        # type: (str, dict, dict, str) -> None
+    def narrow_trust_policy(self, name: str, before: dict, after: dict, microsoft_account_id: str) -> None:
         """Offboarding's trust write: only ever less than ``before`` (see ``require_narrowed``)."""
         require_narrowed(before, after, microsoft_account_id, self.partition)
         self._put_trust_policy(name, after)
 
-    def _put_trust_policy(self, name, document):
-        # type: (str, dict) -> None
+    def _put_trust_policy(self, name: str, document: dict) -> None:
         self._call(
             "update the trust policy of role %s" % name,
             self.iam.update_assume_role_policy,
@@ -654,27 +615,22 @@ class RoleApi:
             PolicyDocument=_policy_json(document),
         )
 
-    def attach(self, name, arn, new_role=False):
-        # type: (str, str, bool) -> None
+    def attach(self, name: str, arn: str, new_role: bool = False) -> None:
         client = self.iam_new_role if new_role else self.iam
         self._call("attach policy %s to role %s" % (arn, name), client.attach_role_policy, RoleName=name, PolicyArn=arn)
 
-    def detach(self, name, arn):
-        # type: (str, str) -> None
+    def detach(self, name: str, arn: str) -> None:
         self._call(
             "detach policy %s from role %s" % (arn, name), self.iam.detach_role_policy, RoleName=name, PolicyArn=arn
         )
 
-    def tag(self, name, tags):
-        # type: (str, dict) -> None
+    def tag(self, name: str, tags: dict) -> None:
         self._call("tag role %s" % name, self.iam.tag_role, RoleName=name, Tags=ansible_dict_to_boto3_tag_list(tags))
 
-    def untag(self, name, keys):
-        # type: (str, list) -> None
+    def untag(self, name: str, keys: list) -> None:
         self._call("untag role %s" % name, self.iam.untag_role, RoleName=name, TagKeys=keys)
 
-    def update_role(self, name, plan):
-        # type: (str, dict) -> None
+    def update_role(self, name: str, plan: dict) -> None:
         kwargs = {"RoleName": name}
         if "description" in plan:
             kwargs["Description"] = plan["description"]
@@ -682,8 +638,7 @@ class RoleApi:
             kwargs["MaxSessionDuration"] = plan["max_session_duration"]
         self._call("update role %s" % name, self.iam.update_role, **kwargs)
 
-    def set_boundary(self, name, arn):
-        # type: (str, str) -> None
+    def set_boundary(self, name: str, arn: str) -> None:
         if arn:
             self._call(
                 "set the permissions boundary of role %s" % name,
@@ -698,8 +653,7 @@ class RoleApi:
                 RoleName=name,
             )
 
-    def delete_inline_policy(self, name, policy_name):
-        # type: (str, str) -> None
+    def delete_inline_policy(self, name: str, policy_name: str) -> None:
         self._call(
             "delete inline policy %s of role %s" % (policy_name, name),
             self.iam.delete_role_policy,
@@ -707,8 +661,7 @@ class RoleApi:
             PolicyName=policy_name,
         )
 
-    def delete_role(self, name, attached, inline, profiles):
-        # type: (str, list, list, list) -> None
+    def delete_role(self, name: str, attached: list, inline: list, profiles: list) -> None:
         """DeleteRole refuses a role with policies or instance profiles: remove those first."""
         for arn in attached:
             self.detach(name, arn)
@@ -724,16 +677,14 @@ class RoleApi:
         self._call("delete role %s" % name, self.iam.delete_role, RoleName=name)
 
 
-def _policy_json(document):
-    # type: (dict) -> str
+def _policy_json(document: dict) -> str:
     return json.dumps(document, sort_keys=True)
 
 
 # --- the two states -------------------------------------------------------------------------
 
 
-def verify_account(expected, actual, source):
-    # type: (str | None, str, str) -> None
+def verify_account(expected: str | None, actual: str, source: str) -> None:
     if expected and expected != actual:
         raise InvalidInput(
             "account_id: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
@@ -741,8 +692,7 @@ def verify_account(expected, actual, source):
         )
 
 
-def ensure_present(api, spec, check_mode):
-    # type: (RoleApi, dict, bool) -> dict
+def ensure_present(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     """Create or converge the role: the outcome (changed, role, ownership, diff)."""
     name = spec["name"]
     existing = api.get_role(name)
@@ -768,8 +718,7 @@ def ensure_present(api, spec, check_mode):
     return outcome
 
 
-def _apply(api, spec, plan):
-    # type: (RoleApi, dict, dict) -> None
+def _apply(api: RoleApi, spec: dict, plan: dict) -> None:
     name = spec["name"]
     # New policies go on before old ones come off, so the role never lacks read access.
     for arn in plan.get("attach", []):
@@ -790,8 +739,7 @@ def _apply(api, spec, plan):
         api.delete_inline_policy(name, policy_name)
 
 
-def _create(api, spec, check_mode):
-    # type: (RoleApi, dict, bool) -> dict
+def _create(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     account = None
     if spec["account_id"] or check_mode:
         account = api.caller_account()
@@ -814,8 +762,7 @@ def _create(api, spec, check_mode):
     return {"changed": True, "role": view, "ownership": "created", "diff": {"before": {}, "after": diff_view(view)}}
 
 
-def _remove_half_made_role(api, name):
-    # type: (RoleApi, str) -> None
+def _remove_half_made_role(api: RoleApi, name: str) -> None:
     """Undo a create whose policies could not be attached; the original error is what matters."""
     try:
         api.delete_role(name, api.attached_policies(name), [], [])
@@ -823,8 +770,7 @@ def _remove_half_made_role(api, name):
         pass
 
 
-def ensure_absent(api, spec, check_mode):
-    # type: (RoleApi, dict, bool) -> dict
+def ensure_absent(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     """Offboard the role: the outcome (changed, role, ownership, role_deleted, left_behind, warnings, diff).
 
     ``role`` is the role as offboarding leaves it, {} when it is deleted or was not there.
@@ -853,8 +799,7 @@ def ensure_absent(api, spec, check_mode):
     return outcome
 
 
-def _absent_outcome(changed, before, after, ownership, left):
-    # type: (bool, dict, dict, str, list) -> dict
+def _absent_outcome(changed: bool, before: dict, after: dict, ownership: str, left: list) -> dict:
     return {
         "changed": changed,
         "role": after,
@@ -866,8 +811,7 @@ def _absent_outcome(changed, before, after, ownership, left):
     }
 
 
-def _offboard(api, spec, current, plan):
-    # type: (RoleApi, dict, dict, dict) -> None
+def _offboard(api: RoleApi, spec: dict, current: dict, plan: dict) -> None:
     name = spec["name"]
     # The trust first: Sentinel loses access to the role before anything else changes.
     if "trust_policy" in plan:

@@ -384,7 +384,7 @@ class RetryBudgetSpent(Exception):
     """The retryable error persisted past the time budget; carries the last exception."""
 
     def __init__(self, last_error: BaseException, attempts: int, waited: float):
-        super(RetryBudgetSpent, self).__init__(str(last_error))
+        super().__init__(str(last_error))
         self.last_error = last_error
         self.attempts = attempts
         self.waited = waited

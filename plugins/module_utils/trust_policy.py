@@ -14,15 +14,13 @@ is written); ``split_trust`` sorts a role's statements into Sentinel's workspace
 """
 
 from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
 __metaclass__ = type
 
 import json
 
-try:
-    from urllib.parse import unquote
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity's compile test
-    from urllib import unquote  # type: ignore
+from urllib.parse import unquote
 
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import GUID_PATTERN
 
@@ -38,13 +36,11 @@ class UnsafeTrustPolicy(ValueError):
     """A trust policy that would let the principal assume the role without the external ID."""
 
 
-def root_principal(account_id, partition="aws"):
-    # type: (str, str) -> str
+def root_principal(account_id: str, partition: str = "aws") -> str:
     return "arn:%s:iam::%s:root" % (partition, account_id)
 
 
-def build_trust_policy(microsoft_account_id, external_ids, partition="aws"):
-    # type: (str, list | str, str) -> dict
+def build_trust_policy(microsoft_account_id: str, external_ids: list | str, partition: str = "aws") -> dict:
     """The document Microsoft documents for the CloudTrail (legacy) connector, for one or more workspaces.
 
     Principal is Microsoft's account root, action sts:AssumeRole, and StringEquals on
@@ -72,8 +68,7 @@ def build_trust_policy(microsoft_account_id, external_ids, partition="aws"):
     return document
 
 
-def require_external_id(document, external_id):
-    # type: (dict, str) -> None
+def require_external_id(document: dict, external_id: str) -> None:
     """Raise UnsafeTrustPolicy unless every Allow statement requires an sts:ExternalId that includes ``external_id``.
 
     Each Allow statement needs StringEquals on sts:ExternalId whose values are all GUIDs (workspace
@@ -96,8 +91,7 @@ def require_external_id(document, external_id):
             )
 
 
-def _external_id_values(condition):
-    # type: (object) -> list | None
+def _external_id_values(condition: object) -> list | None:
     """The values of StringEquals sts:ExternalId in ``condition``; None without exactly one such key.
 
     Condition keys are case-insensitive (IAM user guide, "Condition element"), so two spellings of
@@ -112,13 +106,11 @@ def _external_id_values(condition):
     return _as_list(values[0])
 
 
-def _is_guid(value):
-    # type: (object) -> bool
+def _is_guid(value: object) -> bool:
     return isinstance(value, str) and bool(GUID_PATTERN.match(value))
 
 
-def sentinel_external_ids(statement, microsoft_account_id, partition="aws"):
-    # type: (object, str, str) -> list | None
+def sentinel_external_ids(statement: object, microsoft_account_id: str, partition: str = "aws") -> list | None:
     """The workspace IDs of a Sentinel statement, or None when ``statement`` is something else.
 
     A Sentinel statement is what Microsoft's procedure makes, however it is written: Effect Allow,
@@ -150,8 +142,7 @@ def sentinel_external_ids(statement, microsoft_account_id, partition="aws"):
     return list(values)
 
 
-def split_trust(document, microsoft_account_id, partition="aws"):
-    # type: (dict, str, str) -> tuple
+def split_trust(document: dict, microsoft_account_id: str, partition: str = "aws") -> tuple:
     """(sorted workspace IDs of the Sentinel statements, the other statements) of a trust policy."""
     ids, others = set(), []
     for statement in _as_list(document.get("Statement")):
@@ -163,8 +154,9 @@ def split_trust(document, microsoft_account_id, partition="aws"):
     return sorted(ids), others
 
 
-def narrowed_trust_policy(document, microsoft_account_id, remaining_ids, partition="aws"):
-    # type: (dict, str, list, str) -> dict
+def narrowed_trust_policy(
+    document: dict, microsoft_account_id: str, remaining_ids: list, partition: str = "aws"
+) -> dict:
     """``document`` with its Sentinel statements replaced by one for ``remaining_ids`` (none: dropped).
 
     The other statements, and the Version they were written for, stay as they are.
@@ -177,8 +169,7 @@ def narrowed_trust_policy(document, microsoft_account_id, remaining_ids, partiti
     return narrowed
 
 
-def require_narrowed(before, after, microsoft_account_id, partition="aws"):
-    # type: (dict, dict, str, str) -> None
+def require_narrowed(before: dict, after: dict, microsoft_account_id: str, partition: str = "aws") -> None:
     """Raise UnsafeTrustPolicy unless ``after`` only takes away from ``before``.
 
     Offboarding may drop Sentinel statements and workspace IDs, never add anything: each statement
@@ -202,8 +193,7 @@ def require_narrowed(before, after, microsoft_account_id, partition="aws"):
         )
 
 
-def describe_statement(statement, microsoft_account_id, partition="aws"):
-    # type: (object, str, str) -> str
+def describe_statement(statement: object, microsoft_account_id: str, partition: str = "aws") -> str:
     """What a statement that is not a Sentinel statement does, to follow "its trust policy ...".
 
     "lets ec2.amazonaws.com assume it" for an Allow of other principals; the statement itself
@@ -217,16 +207,14 @@ def describe_statement(statement, microsoft_account_id, partition="aws"):
     return "has the statement %s" % json.dumps(statement, sort_keys=True)
 
 
-def _principal_names(principal):
-    # type: (object) -> list
+def _principal_names(principal: object) -> list:
     """Every principal a Principal element names: ["ec2.amazonaws.com"], ["*"]."""
     if isinstance(principal, dict):
         return [str(name) for values in principal.values() for name in _as_list(values)]
     return [] if principal is None else [str(principal)]
 
 
-def parse_policy_document(document):
-    # type: (object) -> dict
+def parse_policy_document(document: object) -> dict:
     """A policy as a dict, whether boto3 gave a dict or IAM's URL-encoded JSON string."""
     if isinstance(document, dict):
         return document
@@ -242,8 +230,7 @@ def parse_policy_document(document):
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _as_list(value):
-    # type: (object) -> list
+def _as_list(value: object) -> list:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]

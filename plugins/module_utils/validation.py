@@ -8,6 +8,7 @@ module can fail before making any write call.
 """
 
 from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
 __metaclass__ = type
 
@@ -29,8 +30,7 @@ class InvalidInput(ValueError):
     """A user-supplied value breaks a rule; the message names the option."""
 
 
-def check_guid(option, value):
-    # type: (str, str) -> str
+def check_guid(option: str, value: str) -> str:
     """A GUID such as a Log Analytics workspace ID (customerId) or a Sentinel connector ID."""
     if not isinstance(value, str) or not GUID_PATTERN.match(value):
         raise InvalidInput(
@@ -40,16 +40,14 @@ def check_guid(option, value):
     return value.lower()
 
 
-def check_account_id(option, value):
-    # type: (str, str) -> str
+def check_account_id(option: str, value: str) -> str:
     """An AWS account ID: exactly 12 digits, kept as a string (leading zeros matter)."""
     if not isinstance(value, str) or not ACCOUNT_ID_PATTERN.match(value):
         raise InvalidInput("%s must be an AWS account ID of exactly 12 digits, got %r" % (option, value))
     return value
 
 
-def parse_role_arn(option, value):
-    # type: (str, str) -> dict
+def parse_role_arn(option: str, value: str) -> dict:
     """Split an IAM role ARN into partition, account, path and name, or fail naming the option."""
     match = ROLE_ARN_PATTERN.match(value) if isinstance(value, str) else None
     if not match:
@@ -94,8 +92,7 @@ DESCRIPTION_MAX = 1000
 DESCRIPTION_FORBIDDEN_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\xa1-\xff]")
 
 
-def check_role_name(option, value):
-    # type: (str, str) -> str
+def check_role_name(option: str, value: str) -> str:
     """An IAM role name: 1-64 characters from letters, digits and + = , . @ _ -."""
     if not isinstance(value, str) or not ROLE_NAME_PATTERN.match(value):
         raise InvalidInput(
@@ -105,8 +102,7 @@ def check_role_name(option, value):
     return value
 
 
-def check_iam_path(option, value):
-    # type: (str, str) -> str
+def check_iam_path(option: str, value: str) -> str:
     """An IAM path: starts and ends with '/', at most 512 printable ASCII characters."""
     if not isinstance(value, str) or len(value) > IAM_PATH_MAX or not IAM_PATH_PATTERN.match(value):
         raise InvalidInput(
@@ -116,8 +112,7 @@ def check_iam_path(option, value):
     return value
 
 
-def parse_policy_arn(option, value):
-    # type: (str, str) -> dict
+def parse_policy_arn(option: str, value: str) -> dict:
     """Split an IAM managed policy ARN (AWS managed or customer managed) into its parts."""
     match = POLICY_ARN_PATTERN.match(value) if isinstance(value, str) else None
     if not match:
@@ -128,8 +123,7 @@ def parse_policy_arn(option, value):
     return match.groupdict()
 
 
-def check_managed_policy(option, value):
-    # type: (str, str) -> str
+def check_managed_policy(option: str, value: str) -> str:
     """A managed policy given by ARN or by the bare name of an AWS managed policy."""
     if isinstance(value, str) and value.startswith("arn:"):
         parse_policy_arn(option, value)
@@ -142,8 +136,7 @@ def check_managed_policy(option, value):
     return value
 
 
-def check_tags(option, tags):
-    # type: (str, dict) -> dict
+def check_tags(option: str, tags: dict) -> dict:
     """IAM tag limits: at most 50 tags, keys 1-128 and values 0-256 characters, no 'aws:' keys,
     IAM's characters only, and no two keys that differ only in case.
 
@@ -182,13 +175,11 @@ def check_tags(option, tags):
     return checked
 
 
-def _is_tag_character(character):
-    # type: (str) -> bool
+def _is_tag_character(character: str) -> bool:
     return unicodedata.category(character)[0] in TAG_CATEGORIES or character in TAG_PUNCTUATION
 
 
-def merge_tags(option, current, desired, purge, note=""):
-    # type: (str, dict, dict, bool, str) -> dict
+def merge_tags(option: str, current: dict, desired: dict, purge: bool, note: str = "") -> dict:
     """The tags a role will carry once ``desired`` is applied to its ``current`` tags.
 
     IAM tag keys of roles are case-insensitive but keep their case ("Tagging IAM resources", IAM
@@ -215,8 +206,7 @@ def merge_tags(option, current, desired, purge, note=""):
     return merged
 
 
-def check_session_duration(option, value):
-    # type: (str, int) -> int
+def check_session_duration(option: str, value: int) -> int:
     """MaxSessionDuration of an IAM role: 3600 to 43200 seconds (1 to 12 hours)."""
     if (
         isinstance(value, bool)
@@ -230,8 +220,7 @@ def check_session_duration(option, value):
     return value
 
 
-def check_description(option, value):
-    # type: (str, str) -> str
+def check_description(option: str, value: str) -> str:
     """An IAM role description: at most 1000 characters, each one CreateRole's pattern allows."""
     if not isinstance(value, str) or len(value) > DESCRIPTION_MAX:
         raise InvalidInput("%s must be at most %d characters long" % (option, DESCRIPTION_MAX))
@@ -310,8 +299,7 @@ CONNECTION_OPTIONS = {
 }
 
 
-def check_connection(option, connection, cloud):
-    # type: (str, Any, str) -> Dict[str, Any]
+def check_connection(option: str, connection: Any, cloud: str) -> Dict[str, Any]:
     """A connection dictionary of the role ("aws" or "azure"), with its keys as the modules name them.
 
     Messages name keys but never values: any value may be a secret.
@@ -327,7 +315,7 @@ def check_connection(option, connection, cloud):
             "%s has keys that no module takes: %s (their values were not passed on); the keys are %s, and the "
             "aliases %s" % (option, ", ".join(unknown), ", ".join(sorted(names)), ", ".join(sorted(aliases)))
         )
-    keys_by_name = {}  # type: Dict[str, List[str]]
+    keys_by_name: Dict[str, List[str]] = {}
     for key in connection:
         keys_by_name.setdefault(aliases.get(key, key), []).append(key)
     doubled = sorted(", ".join(sorted(keys)) for keys in keys_by_name.values() if len(keys) > 1)

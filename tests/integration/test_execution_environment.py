@@ -66,7 +66,9 @@ def test_the_image_gets_this_collection_and_amazon_aws(tmp_path: Path) -> None:
     context = tmp_path / "context"
     builder("create", "-f", str(EE_FILE), "-c", str(context))
 
-    galaxy = {c["name"]: c for c in yaml.safe_load((context / "_build" / "requirements.yml").read_text())["collections"]}
+    galaxy = {
+        c["name"]: c for c in yaml.safe_load((context / "_build" / "requirements.yml").read_text())["collections"]
+    }
     assert set(galaxy) == {"amazon.aws", "sentinel.aws"}
     # The version range admits this release, and amazon.aws's is the one galaxy.yml declares.
     assert SpecifierSet(galaxy["sentinel.aws"]["version"]).contains(GALAXY["version"])

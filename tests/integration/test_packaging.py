@@ -70,7 +70,9 @@ def test_tarball_holds_the_collection_and_no_build_leftovers(installed: Path) ->
     assert manifest["collection_info"]["dependencies"] == GALAXY["dependencies"]
     assert {"MANIFEST.json", "FILES.json", "meta/runtime.yml", "README.md", "requirements.txt"} <= names
     assert {f"plugins/modules/{m}.py" for m in MODULES} <= names
-    leftovers = [n for n in names if n.startswith((".venv", ".build", ".sandbox", "tests/output", ".git/")) or "__pycache__" in n]
+    leftovers = [
+        n for n in names if n.startswith((".venv", ".build", ".sandbox", "tests/output", ".git/")) or "__pycache__" in n
+    ]
     assert leftovers == []
 
 
@@ -89,7 +91,9 @@ def test_installed_collection_is_listed(installed: Path) -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_ansible_doc_renders_each_module_from_the_tarball(installed: Path, module: str) -> None:
-    doc = json.loads(run(str(BIN / "ansible-doc"), "--json", f"sentinel.aws.{module}", env=installed_env(installed)).stdout)
+    doc = json.loads(
+        run(str(BIN / "ansible-doc"), "--json", f"sentinel.aws.{module}", env=installed_env(installed)).stdout
+    )
     body = doc[f"sentinel.aws.{module}"]
     assert body["doc"]["short_description"]
     assert body["doc"]["options"]
@@ -100,7 +104,9 @@ def test_ansible_doc_renders_each_module_from_the_tarball(installed: Path, modul
 @pytest.mark.parametrize("name", FILTERS)
 def test_ansible_doc_renders_each_filter_from_the_tarball(installed: Path, name: str) -> None:
     doc = json.loads(
-        run(str(BIN / "ansible-doc"), "-t", "filter", "--json", f"sentinel.aws.{name}", env=installed_env(installed)).stdout
+        run(
+            str(BIN / "ansible-doc"), "-t", "filter", "--json", f"sentinel.aws.{name}", env=installed_env(installed)
+        ).stdout
     )
     body = doc[f"sentinel.aws.{name}"]
     assert body["doc"]["short_description"]
@@ -112,7 +118,9 @@ def test_ansible_doc_renders_each_filter_from_the_tarball(installed: Path, name:
 @pytest.mark.parametrize("role", ROLES)
 def test_ansible_doc_renders_each_role_from_the_tarball(installed: Path, role: str) -> None:
     doc = json.loads(
-        run(str(BIN / "ansible-doc"), "-t", "role", "--json", f"sentinel.aws.{role}", env=installed_env(installed)).stdout
+        run(
+            str(BIN / "ansible-doc"), "-t", "role", "--json", f"sentinel.aws.{role}", env=installed_env(installed)
+        ).stdout
     )
     assert doc[f"sentinel.aws.{role}"]["entry_points"]["main"]["options"]
 
@@ -148,7 +156,9 @@ def test_galaxy_importer_accepts_the_tarball_and_renders_every_module(installed:
     assert problems == [], output
     assert "Importer processing completed successfully" in output
     result = json.loads((workdir / "importer_result.json").read_text())
-    docs = {c["content_name"]: c["doc_strings"] for c in result["docs_blob"]["contents"] if c["content_type"] == "module"}
+    docs = {
+        c["content_name"]: c["doc_strings"] for c in result["docs_blob"]["contents"] if c["content_type"] == "module"
+    }
     assert sorted(docs) == MODULES
     assert all(doc and doc["doc"]["options"] for doc in docs.values())
     # The AWS connection options, from this collection's own fragment.

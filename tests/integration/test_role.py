@@ -63,7 +63,9 @@ def test_onboard_creates_the_role_and_connector_then_a_second_run_changes_nothin
     [connector] = sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"])
     assert connector["kind"] == "AmazonWebServicesCloudTrail"
     assert connector["properties"]["awsRoleArn"] == role_arn
-    assert connector["properties"]["dataTypes"]["logs"]["state"] == "enabled"  # read back lower-case, as Sentinel answers
+    assert (
+        connector["properties"]["dataTypes"]["logs"]["state"] == "enabled"
+    )  # read back lower-case, as Sentinel answers
 
     # The playbook ends by showing where the result is: role ARN, connector ID, workspace ID.
     assert f"IAM role ARN:   {role_arn}" in run.stdout
@@ -246,7 +248,10 @@ def profiles_inventory(sb: Sandbox, tmp_path: Path, accounts: dict[str, str]) ->
     """docs/awx.md's one job for several accounts: each host names its profile of a credentials file."""
     credentials = tmp_path / "credentials"
     credentials.write_text(
-        "".join(f"[{host}]\naws_access_key_id = AKIASBX{account}\naws_secret_access_key = sandbox\n" for host, account in accounts.items())
+        "".join(
+            f"[{host}]\naws_access_key_id = AKIASBX{account}\naws_secret_access_key = sandbox\n"
+            for host, account in accounts.items()
+        )
     )
     inventory = {
         "all": {

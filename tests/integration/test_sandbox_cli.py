@@ -16,7 +16,9 @@ SCRIPT = Path(__file__).resolve().parents[1] / "sandbox" / "sandbox.py"
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def read_env(path: Path) -> dict[str, str]:

@@ -363,7 +363,7 @@ def list_connectors(state: ArmState, request: Request) -> Response:
     try:
         skip = int(request.query.get("$skipToken", "0"))
     except ValueError:
-        raise ArmError(400, "BadRequest", "Invalid $skipToken.")
+        raise ArmError(400, "BadRequest", "Invalid $skipToken.") from None
     with state.lock:
         ws = _sentinel_workspace(state, request, f"{_CONNECTORS}/read")
         items = list(ws.connectors.values())

@@ -247,7 +247,8 @@ class AwsMiddleware:
         """GET /_sandbox/requests, GET|POST /_sandbox/faults, POST /_sandbox/reset[?state=true]."""
         method = environ["REQUEST_METHOD"]
         query = parse_qs(environ.get("QUERY_STRING", ""))
-        status, payload = "200 OK", {}  # type: tuple[str, Any]
+        status: str = "200 OK"
+        payload: Any = {}
         try:
             if path == "/_sandbox/requests" and method == "GET":
                 with self._lock:

@@ -31,7 +31,7 @@ class Request:
         except ValueError as exc:
             raise ArmError(
                 400, "InvalidRequestContent", f"The request content was invalid and could not be deserialized: '{exc}'."
-            )
+            ) from None
 
     def form(self) -> dict[str, str]:
         from urllib.parse import parse_qs

@@ -110,7 +110,9 @@ def test_all_errors_are_reported_at_once():
     ]
 
 
-@pytest.mark.parametrize("variable", ["cloudtrail_role_name", "cloudtrail_role_path", "cloudtrail_microsoft_account_id"])
+@pytest.mark.parametrize(
+    "variable", ["cloudtrail_role_name", "cloudtrail_role_path", "cloudtrail_microsoft_account_id"]
+)
 def test_defaulted_variables_set_empty_are_errors(variable):
     errors = check(with_(**{variable: ""}))
     assert len(errors) == 1 and errors[0].startswith(variable)
