@@ -24,6 +24,9 @@ from urllib.parse import unquote
 
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import GUID_PATTERN
 
+# The AWS account Sentinel's CloudTrail connector assumes roles from (Azure commercial cloud):
+# Microsoft Learn, "Connect Microsoft Sentinel to Amazon Web Services" (design.md, "Facts").
+SENTINEL_AWS_ACCOUNT_ID = "197857026523"
 POLICY_VERSION = "2012-10-17"
 EXTERNAL_ID_KEY = "sts:ExternalId"
 ASSUME_ROLE = "sts:AssumeRole"
