@@ -16,14 +16,10 @@ __metaclass__ = type
 import copy
 import json
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing boto3 itself.
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
@@ -226,10 +222,6 @@ def role_arn(partition: str, account_id: str, path: str, name: str) -> str:
     return "arn:%s:iam::%s:role%s%s" % (partition, account_id, path, name)
 
 
-def account_of_arn(arn: str) -> str:
-    return arn.split(":")[4]
-
-
 def role_view(role: dict, attached: list, inline: list, microsoft_account_id: str) -> dict:
     """The module's ``role`` result from GetRole/CreateRole output, the attached policy ARNs and inline policy names."""
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
@@ -240,7 +232,7 @@ def role_view(role: dict, attached: list, inline: list, microsoft_account_id: st
         "role_id": role.get("RoleId"),
         "path": role.get("Path", "/"),
         "trust_policy": trust,
-        "external_ids": split_trust(trust, microsoft_account_id, role["Arn"].split(":")[1])[0],
+        "external_ids": split_trust(trust, microsoft_account_id, parse_aws_arn(role["Arn"])["partition"])[0],
         "attached_policies": sorted(attached),
         "inline_policies": sorted(inline),
         "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []),
@@ -356,6 +348,10 @@ def plan_trust(current: dict, spec: dict) -> dict:
     Right means Sentinel statements only, for exactly the wanted IDs, however they are written
     (one statement per workspace, Sids, lists or single values): such a trust is left alone.
     """
+    # Not amazon.aws's compare_policies: it tests two documents for equality, so a Sid, one
+    # statement per workspace or another case of "sts:ExternalId" would count as drift; and it
+    # equates an account ID with its root ARN only in the partition aws (policy.py,
+    # _canonify_root_arn, the same in 8.2.1 to 10), not arn:aws-us-gov:iam::<id>:root.
     ids, others = split_trust(current["trust_policy"], spec["microsoft_account_id"], spec["partition"])
     wanted = wanted_external_ids(ids, spec)
     if not others and ids == wanted:
@@ -522,11 +518,19 @@ class RoleApi:
         self.partition = self.iam.client.meta.partition
         self._sts = None
 
-    def _call(self, what, method, **kwargs):
-        try:
-            return method(aws_retry=True, **kwargs)
-        except (ClientError, BotoCoreError) as e:
-            raise AnsibleAWSError(message="Failed to %s" % what, exception=e) from e
+    # Errors go through amazon.aws's IAMErrorHandler (the same in 8.2.1 to 10): a botocore error
+    # becomes AnsibleIAMError, an AnsibleAWSError "Failed to <what>"; its list handler answers None
+    # for NoSuchEntity. Its ready-made calls are not used: get_iam_role and list_iam_role_*_policies
+    # retry with AWSRetry's defaults, which miss ThrottlingException (RETRIED_ERROR_CODES), their
+    # messages do not name the role, and the lists answer [] for a role gone. get_aws_account_id
+    # has those defaults too, then tries iam:GetUser and ends the module itself (fail_json_aws).
+
+    def _call(self, what: str, method: object, **kwargs: object) -> dict:
+        return IAMErrorHandler.common_error_handler(what)(method)(aws_retry=True, **kwargs)
+
+    def _read(self, what: str, method: object, **kwargs: object) -> dict | None:
+        """The answer of a read call, None when IAM answers NoSuchEntity."""
+        return IAMErrorHandler.list_error_handler(what)(method)(aws_retry=True, **kwargs)
 
     def caller_account(self) -> str:
         if self._sts is None:
@@ -535,51 +539,37 @@ class RoleApi:
         return identity["Account"]
 
     def get_role(self, name: str) -> dict | None:
-        try:
-            return self.iam.get_role(RoleName=name, aws_retry=True)["Role"]
-        except is_boto3_error_code("NoSuchEntity"):
-            return None
-        except (ClientError, BotoCoreError) as e:  # pylint: disable=duplicate-except
-            raise AnsibleAWSError(message="Failed to get role %s" % name, exception=e) from e
+        found = self._read("get role %s" % name, self.iam.get_role, RoleName=name)
+        return found["Role"] if found else None
 
-    def _pages(self, what: str, method: object, key: str, **kwargs: dict) -> list:
-        """Every item under ``key`` of a paginated IAM list call (Marker / IsTruncated)."""
-        items = []
-        while True:
-            page = self._call(what, method, **kwargs)
-            items.extend(page.get(key, []))
-            if not page.get("IsTruncated"):
-                return items
-            kwargs["Marker"] = page["Marker"]
+    def _list(self, what: str, operation: str, key: str, **kwargs: object) -> list:
+        """Every item under ``key`` of a paginated IAM list call: botocore's paginator, one call per page."""
+        listing = IAMErrorHandler.common_error_handler(what)(paginated_query_with_retries)
+        return listing(self.iam.client, operation, retry_decorator=RETRY, **kwargs).get(key, [])
 
     def attached_policies(self, name: str) -> list:
         what = "list the managed policies of role %s" % name
         return [
-            p["PolicyArn"]
-            for p in self._pages(what, self.iam.list_attached_role_policies, "AttachedPolicies", RoleName=name)
+            p["PolicyArn"] for p in self._list(what, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
         ]
 
     def inline_policies(self, name: str) -> list:
         # GetRole does not show inline policies: without this read an added `Action: *` policy is invisible.
         what = "list the inline policies of role %s" % name
-        return self._pages(what, self.iam.list_role_policies, "PolicyNames", RoleName=name)
+        return self._list(what, "list_role_policies", "PolicyNames", RoleName=name)
 
     def instance_profiles(self, name: str) -> list:
         what = "list the instance profiles of role %s" % name
-        profiles = self._pages(what, self.iam.list_instance_profiles_for_role, "InstanceProfiles", RoleName=name)
+        profiles = self._list(what, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name)
         return [p["InstanceProfileName"] for p in profiles]
 
     def require_policies_exist(self, arns: list) -> None:
         for arn in arns:
-            try:
-                self.iam.get_policy(PolicyArn=arn, aws_retry=True)
-            except is_boto3_error_code("NoSuchEntity"):
+            if self._read("get managed policy %s" % arn, self.iam.get_policy, PolicyArn=arn) is None:
                 raise InvalidInput(
                     "managed_policies: the policy %s does not exist (names of AWS managed policies are case-sensitive; "
                     "customer managed policies need their full ARN)" % arn
-                ) from None
-            except (ClientError, BotoCoreError) as e:  # pylint: disable=duplicate-except
-                raise AnsibleAWSError(message="Failed to get managed policy %s" % arn, exception=e) from e
+                )
 
     def create_role(self, spec: dict) -> dict:
         require_external_id(spec["trust_policy"], spec["external_id"])
@@ -698,7 +688,7 @@ def ensure_present(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     existing = api.get_role(name)
     if existing is None:
         return _create(api, spec, check_mode)
-    verify_account(spec["account_id"], account_of_arn(existing["Arn"]), "from the ARN of role %s" % name)
+    verify_account(spec["account_id"], parse_aws_arn(existing["Arn"])["account_id"], "from the ARN of role %s" % name)
     require_same_path(name, existing.get("Path", "/"), spec["path"])
     current = role_view(existing, api.attached_policies(name), api.inline_policies(name), spec["microsoft_account_id"])
     ownership = present_ownership(current, spec)
@@ -779,7 +769,7 @@ def ensure_absent(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     existing = api.get_role(name)
     if existing is None:
         return _absent_outcome(False, {}, {}, "none", [])
-    verify_account(spec["account_id"], account_of_arn(existing["Arn"]), "from the ARN of role %s" % name)
+    verify_account(spec["account_id"], parse_aws_arn(existing["Arn"])["account_id"], "from the ARN of role %s" % name)
     require_same_path(name, existing.get("Path", "/"), spec["path"])
     attached, inline, profiles = api.attached_policies(name), api.inline_policies(name), api.instance_profiles(name)
     current = role_view(existing, attached, inline, spec["microsoft_account_id"])

@@ -7,12 +7,17 @@ __metaclass__ = type
 
 import copy
 import json
+import subprocess
+import sys
 
 import boto3
+from botocore.stub import Stubber
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
+from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import build_trust_policy
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
@@ -115,6 +120,51 @@ def test_govcloud_and_china_are_refused(region):
 
 def test_commercial_is_accepted():
     iam_role.require_commercial_partition("aws", "us-east-1")
+
+
+def stubbed_api():
+    """A RoleApi whose IAM client answers from botocore's Stubber, in the order the answers are added."""
+    api = iam_role.RoleApi(_Module("us-east-1"))
+    stubber = Stubber(api.iam.client)
+    stubber.activate()
+    return api, stubber
+
+
+def test_a_list_reads_every_page_and_retries_throttling_exception():
+    api, stubber = stubbed_api()
+    first = {"RoleName": "R"}
+    stubber.add_client_error("list_attached_role_policies", "ThrottlingException", expected_params=first)
+    page = {"AttachedPolicies": [{"PolicyName": "A", "PolicyArn": NEW}], "IsTruncated": True, "Marker": "m"}
+    stubber.add_response("list_attached_role_policies", page, first)
+    page = {"AttachedPolicies": [{"PolicyName": "E", "PolicyArn": OTHER}], "IsTruncated": False}
+    stubber.add_response("list_attached_role_policies", page, {"RoleName": "R", "Marker": "m"})
+
+    assert api.attached_policies("R") == [NEW, OTHER]
+    stubber.assert_no_pending_responses()
+
+
+def test_a_missing_role_is_none_and_other_errors_name_the_role():
+    api, stubber = stubbed_api()
+    stubber.add_client_error("get_role", "NoSuchEntity", http_status_code=404)
+    stubber.add_client_error("get_role", "AccessDenied", http_status_code=403)
+    stubber.add_client_error("list_role_policies", "AccessDenied", http_status_code=403)
+
+    assert api.get_role("R") is None
+    with pytest.raises(AnsibleAWSError) as failed:
+        api.get_role("R")
+    assert failed.value.message == "Failed to get role R"
+    assert failed.value.exception.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(AnsibleAWSError) as failed:
+        api.inline_policies("R")
+    assert failed.value.message == "Failed to list the inline policies of role R"
+
+
+def test_a_missing_managed_policy_is_bad_input():
+    api, stubber = stubbed_api()
+    stubber.add_client_error("get_policy", "NoSuchEntity", http_status_code=404, expected_params={"PolicyArn": OTHER})
+
+    with pytest.raises(InvalidInput, match="^managed_policies: the policy %s does not exist" % OTHER):
+        api.require_policies_exist([OTHER])
 
 
 @pytest.mark.parametrize(
@@ -566,9 +616,25 @@ def test_new_role_view_has_defaults_and_no_id():
     assert set(iam_role.diff_view(view)) == set(iam_role.DIFF_KEYS)
 
 
-def test_role_arn_with_path():
-    assert iam_role.role_arn("aws", "123456789012", "/sentinel/", "R") == "arn:aws:iam::123456789012:role/sentinel/R"
-    assert iam_role.account_of_arn("arn:aws:iam::123456789012:role/sentinel/R") == "123456789012"
+@pytest.mark.parametrize("partition,path", [("aws", "/"), ("aws", "/sentinel/"), ("aws-us-gov", "/a/b/")])
+def test_role_arn_is_what_parse_role_arn_reads_back(partition, path):
+    arn = iam_role.role_arn(partition, "012345678901", path, "R")
+    assert arn == f"arn:{partition}:iam::012345678901:role{path}R"
+    assert validation.parse_role_arn("arn", arn) == dict(
+        partition=partition, account="012345678901", path=path, name="R"
+    )
+
+
+def test_role_arn_imports_without_boto3():
+    # The role's plan filter calls role_arn on the controller, where boto3 need not be installed.
+    blocked = "import sys; sys.modules.update(boto3=None, botocore=None); "
+    imported = "from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import role_arn; "
+    called = "print(role_arn('aws', '123456789012', '/', 'R'))"
+    path = "sys.path[:0] = %r; " % sys.path
+    run = subprocess.run(
+        [sys.executable, "-c", blocked + path + imported + called], capture_output=True, text=True, check=False
+    )
+    assert run.stdout == "arn:aws:iam::123456789012:role/R\n", run.stderr
 
 
 def test_verify_account():
