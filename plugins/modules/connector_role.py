@@ -383,6 +383,7 @@ import os
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import SENTINEL_AWS_ACCOUNT_ID
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import UnsafeTrustPolicy
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
@@ -392,7 +393,8 @@ def argument_spec():
         name=dict(type="str", required=True, aliases=["role_name"]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         external_id=dict(type="str"),
-        microsoft_account_id=dict(type="str", default="197857026523"),
+        # DOCUMENTATION repeats the literal (it is YAML); tests/unit/plugins/modules checks they agree.
+        microsoft_account_id=dict(type="str", default=SENTINEL_AWS_ACCOUNT_ID),
         managed_policies=dict(type="list", elements="str", default=[iam_role.DEFAULT_POLICY]),
         purge_policies=dict(type="bool", default=True),
         path=dict(type="str", default="/"),
