@@ -47,6 +47,9 @@ def check_account_id(option: str, value: str) -> str:
     return value
 
 
+# Here and in parse_policy_arn, not amazon.aws's validate_aws_arn / parse_aws_arn (arn.py, the
+# same in 8.2.1 to 10): they search rather than match, so "x arn:...\n" passes, accept an account
+# ID of any length and any "aws-*" partition, and check nothing of the role or policy name or path.
 def parse_role_arn(option: str, value: str) -> dict:
     """Split an IAM role ARN into partition, account, path and name, or fail naming the option."""
     match = ROLE_ARN_PATTERN.match(value) if isinstance(value, str) else None
