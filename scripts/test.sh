@@ -7,8 +7,8 @@
 #   bash scripts/test.sh integration -k connector_role    extra arguments go to pytest
 set -uo pipefail
 # shellcheck source=scripts/bootstrap.sh
-source "$(dirname "$0")/bootstrap.sh"
-ensure_importer
+source "$(dirname "$0")/bootstrap.sh" || exit 1
+ensure_importer || exit 1
 set +e
 cd "$REPO" || exit 1
 
