@@ -122,3 +122,31 @@ def test_ci_runs_the_readme_test_command_and_the_readme_gives_both_commands() ->
         line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines() if line.strip().startswith("exec ")
     ]
     assert ci_commands == ["exec bash scripts/test.sh"]
+
+
+# What scripts/demo.sh printed before: ansible-galaxy installing into a path Ansible does not read,
+# ansible-playbook without an inventory (once per run), amazon.aws's iam_role_info deprecation.
+DEMO_NOISE = (
+    "[WARNING]",
+    "[DEPRECATION WARNING]",
+    "is not part of the configured Ansible collections paths",
+    "No inventory was parsed",
+    "assume_role_policy_document_raw",
+)
+
+
+@pytest.mark.slow
+def test_the_demo_onboards_twice_and_prints_no_warning(tmp_path: Path) -> None:
+    # Its own directory for the tarball, the install and the sandbox (a sandbox of your own in
+    # .sandbox/ may be running).
+    proc = bash("bash scripts/demo.sh", env={"SENTINEL_AWS_DEMO_DIR": str(tmp_path)}, timeout=900)
+    output = proc.stdout + proc.stderr
+
+    assert proc.returncode == 0, output
+    assert [noise for noise in DEMO_NOISE if noise in output] == [], output
+    recaps = re.findall(r"^localhost\s+: (.*)$", proc.stdout, re.MULTILINE)
+    assert len(recaps) == 3  # onboard, onboard again, read back
+    assert "changed=0" not in recaps[0] and "failed=0" in recaps[0]
+    assert re.search(r"changed=0 .*failed=0", recaps[1])
+    assert "as Sentinel needs it" in proc.stdout and "NOT as Sentinel needs it" not in proc.stdout
+    assert not (tmp_path / "sandbox" / "pid").exists()  # the sandbox was stopped
