@@ -124,6 +124,16 @@ def test_ci_runs_the_readme_test_command_and_the_readme_gives_both_commands() ->
     assert ci_commands == ["exec bash scripts/test.sh"]
 
 
+def test_the_integration_gate_fails_when_pytest_selects_no_test() -> None:
+    # On pytest-xdist workers, as the gate runs: pytest's exit code 5 must still fail the gate.
+    proc = bash("bash scripts/test.sh integration -k no_test_has_this_name", timeout=600)
+
+    assert re.search(r"^\d+ workers? \[0 items\]", proc.stdout, re.MULTILINE), proc.stdout
+    assert proc.returncode != 0
+    assert "integration: rc=5" in proc.stdout
+    assert "gates: 0 passed, 1 failed" in proc.stdout
+
+
 # What scripts/demo.sh printed before: ansible-galaxy installing into a path Ansible does not read,
 # ansible-playbook without an inventory (once per run), amazon.aws's iam_role_info deprecation.
 DEMO_NOISE = (
