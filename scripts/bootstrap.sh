@@ -1,6 +1,14 @@
 # shellcheck shell=bash
-# Sourced by scripts/demo.sh and scripts/test.sh: makes the project's virtualenv and the
-# collection trees Ansible reads, on a fresh machine, and is a no-op when they are current.
+# Sourced by scripts/demo.sh and scripts/test.sh (and by hand, see README.md): makes the project's
+# virtualenv and the collection trees Ansible reads, on a fresh machine, and is a no-op when they
+# are current.
+#
+# Sourcing changes no option of the caller's shell: the steps run in a child bash (this file,
+# executed) under `set -euo pipefail`, so the first failure stops them, and the sourcing shell only
+# gets a non-zero status (an interactive one stays open; scripts check it and stop).
+#
+#   source scripts/bootstrap.sh        every step, then the exports below
+#   bash scripts/bootstrap.sh [STEP]   the steps only: venv amazon_aws dev_tree (default), importer
 #
 #   $VENV/deps/ansible_collections/amazon/aws   amazon.aws, taken from the `ansible` wheel on PyPI
 #                                               (Galaxy is not reachable from CI)
@@ -13,8 +21,6 @@
 #
 # Exports: REPO, VENV, PATH (venv first), DEV_COLLECTIONS, DEPS_COLLECTIONS.
 
-set -euo pipefail
-
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${SENTINEL_AWS_VENV:-$REPO/.venv}
 DEPS_COLLECTIONS=$VENV/deps
@@ -26,6 +32,25 @@ AMAZON_AWS_SOURCE=${AMAZON_AWS_SOURCE:-ansible>=12,<13}
 ANSIBLE_CORE_PIN=${SENTINEL_AWS_ANSIBLE_CORE:-}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+  # Sourced. The steps run in a child bash with the settings above, so that neither its
+  # `set -euo pipefail` nor its stop at a failure reaches the caller's shell.
+  bootstrap_steps() {
+    SENTINEL_AWS_VENV=$VENV AMAZON_AWS_SOURCE=$AMAZON_AWS_SOURCE SENTINEL_AWS_ANSIBLE_CORE=$ANSIBLE_CORE_PIN \
+      "$BASH" "$REPO/scripts/bootstrap.sh" "$@"
+  }
+  ensure_importer() { bootstrap_steps importer; }
+  bootstrap_steps || return
+  export REPO VENV DEV_COLLECTIONS DEPS_COLLECTIONS
+  export PATH=$VENV/bin:$PATH
+  # Never let a test or the demo read the developer's own Ansible config.
+  export ANSIBLE_CONFIG=$REPO/tests/ansible.cfg
+  return 0
+fi
+
+# Executed: the steps named (default: all but the importer), stopping at the first failure.
+set -euo pipefail
 
 ensure_venv() {
   if [ ! -x "$VENV/bin/python" ]; then
@@ -88,10 +113,7 @@ ensure_dev_tree() {
   ln -sfn "$DEPS_COLLECTIONS/ansible_collections/amazon/aws" "$DEV_COLLECTIONS/ansible_collections/amazon/aws"
 }
 
-ensure_venv
-ensure_amazon_aws
-ensure_dev_tree
-export REPO VENV DEV_COLLECTIONS DEPS_COLLECTIONS
-export PATH=$VENV/bin:$PATH
-# Never let a test or the demo read the developer's own Ansible config.
-export ANSIBLE_CONFIG=$REPO/tests/ansible.cfg
+[ $# -gt 0 ] || set -- venv amazon_aws dev_tree
+for step in "$@"; do
+  "ensure_$step"
+done

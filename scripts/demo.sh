@@ -9,16 +9,22 @@ set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 cd "$REPO"
 
-INSTALLED=$VENV/installed
-STATE_DIR=$REPO/.sandbox
+# SENTINEL_AWS_DEMO_DIR puts the tarball, its install and the sandbox's state somewhere else
+# (tests/integration/test_scripts.py does, to run the demo beside a sandbox of your own).
+if [ -n "${SENTINEL_AWS_DEMO_DIR:-}" ]; then
+  DIST=$SENTINEL_AWS_DEMO_DIR/dist INSTALLED=$SENTINEL_AWS_DEMO_DIR/installed STATE_DIR=$SENTINEL_AWS_DEMO_DIR/sandbox
+else
+  DIST=$VENV/dist INSTALLED=$VENV/installed STATE_DIR=$REPO/.sandbox
+fi
 version=$(python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+# Set before the install too: ansible-galaxy warns when it installs into a path Ansible would not read.
+export ANSIBLE_COLLECTIONS_PATH=$INSTALLED:$DEPS_COLLECTIONS
 
 log "building sentinel.aws $version and installing it from the tarball"
-ansible-galaxy collection build --force --output-path "$VENV/dist" . >/dev/null
+ansible-galaxy collection build --force --output-path "$DIST" . >/dev/null
 rm -rf "$INSTALLED"
 # --no-deps: amazon.aws, the one Galaxy dependency, comes from $DEPS_COLLECTIONS (no Galaxy here).
-ansible-galaxy collection install --no-deps -p "$INSTALLED" "$VENV/dist/sentinel-aws-$version.tar.gz" >/dev/null
-export ANSIBLE_COLLECTIONS_PATH=$INSTALLED:$DEPS_COLLECTIONS
+ansible-galaxy collection install --no-deps -p "$INSTALLED" "$DIST/sentinel-aws-$version.tar.gz" >/dev/null
 
 log "starting the sandbox (AWS on moto, Azure emulator over HTTPS)"
 python tests/sandbox/sandbox.py start --state-dir "$STATE_DIR" >/dev/null
@@ -27,7 +33,7 @@ trap 'python tests/sandbox/sandbox.py stop --state-dir "$STATE_DIR" >/dev/null' 
 source "$STATE_DIR/env"
 
 onboard() {
-  ansible-playbook sentinel.aws.onboard -e @playbooks/examples/vars/sandbox.yml
+  ansible-playbook sentinel.aws.onboard -i scripts/sandbox-inventory.yml -e @playbooks/examples/vars/sandbox.yml
 }
 
 log "onboarding AWS account $SANDBOX_AWS_ACCOUNT_ID into workspace $SANDBOX_WORKSPACE_NAME"
@@ -38,4 +44,4 @@ grep -Eq 'changed=0 .*failed=0' "$STATE_DIR/second-run.log"
 
 log "where to see the result"
 # Read back from the clouds with the collection's own modules (the role in check mode).
-ansible-playbook playbooks/examples/show-sandbox.yml
+ansible-playbook -i scripts/sandbox-inventory.yml playbooks/examples/show-sandbox.yml

@@ -7,16 +7,22 @@
 #   bash scripts/test.sh integration -k connector_role    extra arguments go to pytest
 set -uo pipefail
 # shellcheck source=scripts/bootstrap.sh
-source "$(dirname "$0")/bootstrap.sh"
-ensure_importer
+source "$(dirname "$0")/bootstrap.sh" || exit 1
+ensure_importer || exit 1
 set +e
 cd "$REPO" || exit 1
 
 PYTEST=(python -m pytest -p no:cacheprovider)
+# The end-to-end tests on pytest-xdist workers, one per logical CPU (PYTEST_XDIST_AUTO_NUM_WORKERS=N
+# sets another number; `-n 0` among the extra arguments runs them in one process). Each worker
+# starts a sandbox of its own on free ports, with its state under the worker's own temporary
+# directory (tests/integration/conftest.py). A file's tests stay on one worker (loadfile), so a
+# module-scoped fixture (the packaging tarball, test_security's second sandbox) is made once.
+ON_WORKERS=(-n logical --dist loadfile)
 export ANSIBLE_COLLECTIONS_PATH=$DEV_COLLECTIONS
 
 gate_unit() { "${PYTEST[@]}" tests/unit "$@"; }
-gate_integration() { "${PYTEST[@]}" tests/integration "$@"; }
+gate_integration() { "${PYTEST[@]}" "${ON_WORKERS[@]}" tests/integration "$@"; }
 
 gate_sanity() {
   # ansible-test wants the collection at .../ansible_collections/sentinel/aws (a real path: it
@@ -81,7 +87,7 @@ gate_compat_release() {
   aws=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["collection_info"]["version"])' \
     "$DEPS_COLLECTIONS/ansible_collections/amazon/aws/MANIFEST.json")
   log "compat: ansible-core $core, amazon.aws $aws"
-  "${PYTEST[@]}" tests/integration/test_role.py tests/integration/test_playbooks.py \
+  "${PYTEST[@]}" "${ON_WORKERS[@]}" tests/integration/test_role.py tests/integration/test_playbooks.py \
     tests/integration/test_ownership.py tests/integration/test_molecule.py "$@" || return 1
   [ "${COMPAT_SANITY:-yes}" = yes ] || return 0
   # validate-modules compares connector_role's docs with amazon.aws's argument spec: amazon.aws
