@@ -416,7 +416,8 @@ def azure_argument_spec(module_spec: Dict[str, Any]) -> Dict[str, Any]:
 
 
 # The workspace a module works on: name + resource group, or the full resource ID (documented once
-# in doc_fragments/azure.py, WORKSPACE).
+# in doc_fragments/azure.py, WORKSPACE). Which of them to give is checked by
+# sentinel.check_workspace_choice, the rule the role's variables follow too.
 WORKSPACE_ARGSPEC = dict(
     workspace_name=dict(type="str", aliases=["workspace"]),
     resource_group=dict(type="str"),
@@ -428,14 +429,7 @@ def workspace_module(module_spec: Dict[str, Any], **kwargs: Any) -> AnsibleModul
     """The AnsibleModule of a module working on one workspace: its options, the workspace and Azure ones."""
     spec = dict(WORKSPACE_ARGSPEC)
     spec.update(module_spec)
-    module = AnsibleModule(
-        argument_spec=azure_argument_spec(spec),
-        mutually_exclusive=[("workspace_resource_id", "workspace_name"), ("workspace_resource_id", "resource_group")],
-        required_one_of=[("workspace_resource_id", "workspace_name")],
-        required_together=[("workspace_name", "resource_group")],
-        supports_check_mode=True,
-        **kwargs,
-    )
+    module = AnsibleModule(argument_spec=azure_argument_spec(spec), supports_check_mode=True, **kwargs)
     for warning in connection_warnings(module.params):
         module.warn(warning)
     return module

@@ -297,7 +297,18 @@ def test_a_put_refused_as_a_duplicate_names_the_existing_connectors_and_how_to_r
         (dict(aws_role_arn="arn:aws-us-gov:iam::123456789012:role/x"), "commercial"),
         (dict(connector_id="not-a-guid"), "connector_id must be a GUID"),
         (dict(kind="AmazonWebServicesS3"), "value of kind must be one of"),
-        (dict(workspace_name=None, resource_group=None), "one of the following is required"),
+        (
+            dict(workspace_name=None, resource_group=None),
+            "give the workspace either as workspace_name and resource_group",
+        ),
+        (dict(resource_group=None), "workspace_name and resource_group go together: give both"),
+        (
+            dict(
+                workspace_resource_id="/subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg"
+                "/providers/Microsoft.OperationalInsights/workspaces/law1"
+            ),
+            "or as workspace_resource_id (not both)",
+        ),
         (
             dict(
                 workspace_name=None,
