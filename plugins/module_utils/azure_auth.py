@@ -226,14 +226,32 @@ def auth_settings(params: Dict[str, Any], credential_file: Optional[str] = None)
     return settings
 
 
-def cli_subscription_id() -> str:
-    """The Azure CLI's current subscription, as azure.azcollection uses when none is given."""
+# What to set when no credentials were found at all (auth_source=auto fell through to the Azure
+# CLI, and the CLI gave nothing): the options, and the environment variables AWX's Azure
+# credential injects (doc_fragments/azure.py).
+NO_CREDENTIALS = (
+    "no Azure credentials found. Set subscription_id, and client_id, secret and tenant of a service principal "
+    "(or the environment variables AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_ID, AZURE_SECRET, AZURE_TENANT); "
+    "or set auth_source (ANSIBLE_AZURE_AUTH_SOURCE): credential_file with a profile of ~/.azure/credentials "
+    "(option profile, AZURE_PROFILE), msi for a managed identity, or cli after 'az login'. Set cloud_environment "
+    "(AZURE_CLOUD_ENVIRONMENT) for a cloud other than AzureCloud"
+)
+
+
+def cli_subscription_id(nothing_else_found: bool = False) -> str:
+    """The Azure CLI's current subscription, as azure.azcollection uses when none is given.
+
+    nothing_else_found: auth_source=auto found no other credentials, so the CLI was the last
+    resort, and its failure means there are no credentials at all.
+    """
     try:
         output = subprocess.run(
             ["az", "account", "show", "--output", "json"], capture_output=True, text=True, timeout=60, check=True
         ).stdout
         return json.loads(output)["id"]
     except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+        if nothing_else_found:
+            raise AzureAuthError("%s ('az account show' failed: %s)" % (NO_CREDENTIALS, exc)) from exc
         raise AzureAuthError("subscription_id not given and 'az account show' failed: %s" % exc) from exc
 
 
@@ -336,7 +354,8 @@ class AzureSession:
             bounded_retry_policy(self.deadline, self.budget),
         )
         self.credential = self.renew_credential()
-        self.subscription_id = self.subscription_id or cli_subscription_id()
+        # With auth_source=auto, the CLI is chosen only when nothing else was found (auth_settings).
+        self.subscription_id = self.subscription_id or cli_subscription_id(params.get("auth_source") in (None, "auto"))
 
     def renew_credential(self) -> Any:
         """A new credential (with an empty token cache); the clients' policies call it on an expired token."""

@@ -97,3 +97,30 @@ def test_plain_http_adfs_authority_refused_before_any_call():
 )
 def test_time_budget_is_the_larger_of_wait_and_read_timeout(params, budget):
     assert azure_auth.time_budget(params) == budget
+
+
+# --- no credentials at all (issue 13) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def nothing_configured(tmp_path, monkeypatch):
+    """No Azure option, no AZURE_* variable, no ~/.azure/credentials, no Azure CLI on PATH."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+
+def test_no_credentials_at_all_names_the_options_and_variables_to_set(nothing_configured):
+    with pytest.raises(AzureAuthError) as refused:
+        azure_auth.AzureSession(dict(auth_source="auto", cloud_environment="AzureCloud"))
+    message = str(refused.value)
+    assert message.startswith("no Azure credentials found")
+    for name in ("subscription_id", "client_id", "secret", "tenant", "auth_source", "cloud_environment"):
+        assert name in message
+    for variable in ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_PROFILE"):
+        assert variable in message
+    assert "'az account show' failed" in message  # what the last resort said
+
+
+def test_a_chosen_cli_without_subscription_keeps_the_cli_message(nothing_configured):
+    with pytest.raises(AzureAuthError, match=r"^subscription_id not given and 'az account show' failed"):
+        azure_auth.AzureSession(dict(auth_source="cli", cloud_environment="AzureCloud"))
