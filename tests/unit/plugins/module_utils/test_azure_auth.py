@@ -124,3 +124,22 @@ def test_no_credentials_at_all_names_the_options_and_variables_to_set(nothing_co
 def test_a_chosen_cli_without_subscription_keeps_the_cli_message(nothing_configured):
     with pytest.raises(AzureAuthError, match=r"^subscription_id not given and 'az account show' failed"):
         azure_auth.AzureSession(dict(auth_source="cli", cloud_environment="AzureCloud"))
+
+
+# --- the sign-in of any Azure module (ingestion_info and others) -----------------------------------------
+
+
+def test_azure_connection_gives_credential_cloud_subscription_and_client_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure/credentials
+    params = dict(SP, auth_source="auto", subscription_id="0b1f6471-0000-4000-8000-00000000501b", read_timeout=9)
+    connection = azure_auth.azure_connection(dict(params, cloud_environment="AzureUSGovernment"))
+    assert type(connection.credential).__name__ == "ClientSecretCredential"
+    assert connection.cloud == resolve_cloud("AzureUSGovernment", True)
+    assert connection.subscription_id == "0b1f6471-0000-4000-8000-00000000501b"
+    kwargs = connection.client_kwargs
+    assert kwargs["base_url"] == "https://management.usgovcloudapi.net/"
+    assert kwargs["credential_scopes"] == ["https://management.core.usgovcloudapi.net/.default"]
+    assert (kwargs["connection_verify"], kwargs["read_timeout"]) == (True, 9)  # TLS checked
+    assert type(kwargs["retry_policy"]).__name__ == "BoundedRetryPolicy"
+    assert azure_auth.connection_warnings(params) == []
+    assert azure_auth.connection_warnings(dict(params, cert_validation_mode="ignore"))
