@@ -52,11 +52,11 @@ class FakeApi:
     resource_group = "rg-sentinel"
     workspace_id = WORKSPACE_ID
 
-    def __init__(self, connectors=(), sentinel_enabled=True, put_errors=(), list_errors=()):
+    def __init__(self, connectors=(), sentinel_enabled=True, put_errors=(), list_errors=None):
         self.connectors = {c["name"]: dict(c) for c in connectors}
         self.enabled = sentinel_enabled
         self.put_errors = list(put_errors)  # raised by the next PUTs, in order
-        self.list_errors = list(list_errors)  # raised by the next listings, in order (None: answered)
+        self.list_errors = dict(list_errors or {})  # listing number (0: the first) -> the error it raises
         self.calls = []
 
     def writes(self):
@@ -76,9 +76,9 @@ class FakeApi:
 
     def list_connectors(self):
         self.calls.append(("list_connectors",))
-        error = self.list_errors.pop(0) if self.list_errors else None
-        if error:
-            raise error
+        listing = sum(1 for call in self.calls if call[0] == "list_connectors") - 1
+        if listing in self.list_errors:
+            raise self.list_errors[listing]
         return [dict(c) for c in self.connectors.values()]
 
     def put_connector(self, connector_id, role_arn, logs_enabled, etag):
@@ -226,7 +226,7 @@ def test_a_duplicate_refusal_names_the_workspaces_other_connectors_of_the_kind()
 
 def test_a_duplicate_refusal_is_reported_as_it_is_when_the_connectors_cannot_be_listed():
     duplicate = refusal(400, "two connectors with different names and the same kind and context id")
-    api = FakeApi(put_errors=[duplicate], list_errors=[None, refusal(503, "unavailable")])
+    api = FakeApi(put_errors=[duplicate], list_errors={1: refusal(503, "unavailable")})
     with pytest.raises(SentinelError) as failed:
         sentinel_runner.ensure_present(api, spec(), check_mode=False, sleep=Waits())
     assert failed.value is duplicate
@@ -267,7 +267,7 @@ NOT_ONBOARDED = "Workspace 'law-sentinel' is not onboarded to Microsoft Sentinel
     ],
 )
 def test_sentinel_off_is_reported_as_such(error, enabled, reads):
-    api = FakeApi(sentinel_enabled=enabled, list_errors=[error])
+    api = FakeApi(sentinel_enabled=enabled, list_errors={0: error})
     with pytest.raises(SentinelError) as failed:
         sentinel_runner.ensure_present(api, spec(), check_mode=False)
     assert failed.value.msg.startswith("Microsoft Sentinel is not enabled on workspace law-sentinel")
@@ -277,7 +277,7 @@ def test_sentinel_off_is_reported_as_such(error, enabled, reads):
 
 def test_other_listing_failures_are_reported_as_they_are():
     forbidden = refusal(403, "no")
-    api = FakeApi(list_errors=[forbidden])
+    api = FakeApi(list_errors={0: forbidden})
     with pytest.raises(SentinelError) as failed:
         sentinel_runner.ensure_present(api, spec(), check_mode=False)
     assert failed.value is forbidden and api.calls == [("list_connectors",)]
