@@ -122,17 +122,37 @@ def parse_workspace_resource_id(value: str, option: str = "workspace_resource_id
     )
 
 
+# The options that name a workspace, as the modules call them.
+WORKSPACE_OPTIONS = ("workspace_name", "resource_group", "workspace_resource_id")
+
+
+def check_workspace_choice(values: Dict[str, Any], names: Optional[Dict[str, str]] = None) -> None:
+    """The rule for naming a workspace: workspace_name and resource_group together, or workspace_resource_id alone.
+
+    values: the three options by their module names (None or empty when not given); names: what
+    to call them in the message (the role's variables), by module name.
+    """
+    label = {option: (names or {}).get(option, option) for option in WORKSPACE_OPTIONS}
+    given = {option for option in WORKSPACE_OPTIONS if values.get(option) not in (None, "", [], {})}
+    by_id = "workspace_resource_id" in given
+    by_name = bool(given & {"workspace_name", "resource_group"})
+    if by_id == by_name:
+        raise InvalidInput(
+            "give the workspace either as %(workspace_name)s and %(resource_group)s, or as "
+            "%(workspace_resource_id)s (not both)" % label
+        )
+    if by_name and not {"workspace_name", "resource_group"} <= given:
+        raise InvalidInput("%(workspace_name)s and %(resource_group)s go together: give both" % label)
+
+
 def workspace_reference(params: Dict[str, Any]) -> Dict[str, Optional[str]]:
     """{subscription_id, resource_group, name} from workspace_name + resource_group or the resource ID.
 
     subscription_id is None when it comes from the authentication options (checked later).
     """
+    check_workspace_choice(params)
     if params.get("workspace_resource_id"):
-        if params.get("workspace_name") or params.get("resource_group"):
-            raise InvalidInput("workspace_resource_id is mutually exclusive with workspace_name and resource_group")
         return parse_workspace_resource_id(params["workspace_resource_id"])
-    if not params.get("workspace_name") or not params.get("resource_group"):
-        raise InvalidInput("the workspace is missing: give workspace_name and resource_group, or workspace_resource_id")
     return dict(
         subscription_id=None,
         resource_group=check_resource_group(params["resource_group"]),

@@ -277,7 +277,7 @@ AWS_CONNECTION_ALIASES = {
     "security_token": "session_token",
     "aws_security_token": "session_token",
 }
-# The Sentinel modules' Azure options (module_utils/azure.py, AZURE_AUTH_ARGSPEC: azure.azcollection's
+# The Sentinel modules' Azure options (module_utils/azure_auth.py, AZURE_AUTH_ARGSPEC: azure.azcollection's
 # names). tests/unit checks these against that spec.
 AZURE_CONNECTION_OPTIONS = frozenset(
     (

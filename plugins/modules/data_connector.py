@@ -185,162 +185,9 @@ error_code:
   sample: AuthorizationFailed
 """
 
-from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
-    azure_errors,
-    error_details,
-    explain_unreadable_connectors,
-    fail_azure,
-    open_workspace,
-    workspace_module,
-)
-from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
-    InvalidInput,
-    RetryBudgetSpent,
-    check_connector_role_arn,
-    check_guid,
-    check_kind,
-    connector_diff,
-    connector_differs,
-    desired_connector,
-    duplicate_refusal_message,
-    find_connector,
-    is_duplicate_refusal,
-    is_retryable_put_refusal,
-    planned_connector,
-    retry_within,
-    select_for_removal,
-    workspace_arm_id,
-    workspace_reference,
-)
-
-SENTINEL_AWS_PRINCIPAL = "arn:aws:iam::197857026523:root"
-
-
-def validated_inputs(params):
-    """Every input check, before any call to Azure."""
-    reference = workspace_reference(params)
-    kind = check_kind(params["kind"])
-    role_arn = check_connector_role_arn(kind, params["aws_role_arn"]) if params["aws_role_arn"] else None
-    connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
-    if params["wait_timeout"] < 0:
-        raise InvalidInput("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
-    return reference, kind, role_arn, connector_id
-
-
-def read_connectors(module, workspace):
-    """The workspace's connectors, enabling Sentinel first when asked to."""
-    changed = False
-    if module.params["ensure_sentinel"] and not workspace.sentinel_enabled():
-        changed = True
-        if module.check_mode:
-            return [], changed  # a workspace without Sentinel has no connectors yet
-        workspace.enable_sentinel()
-    try:
-        return workspace.list_connectors(), changed
-    except azure_errors() as exc:
-        explain_unreadable_connectors(module, workspace, exc)
-
-
-def put_with_retry(module, workspace, connector_id, role_arn, etag):
-    """PUT, retrying a 400 that may be "cannot assume the role (yet)" within wait_timeout."""
-
-    def role_not_ready(exc):
-        return is_retryable_put_refusal(getattr(exc, "status_code", None), error_details(exc)["message"])
-
-    try:
-        return retry_within(
-            lambda: workspace.put_connector(connector_id, role_arn, module.params["logs_enabled"], etag),
-            role_not_ready,
-            timeout=module.params["wait_timeout"],
-        )
-    except RetryBudgetSpent as spent:
-        details = error_details(spent.last_error)
-        module.fail_json(
-            msg="Sentinel still refused the connector for role %s after %d attempts in %.0f seconds (wait_timeout=%d): "
-            "%s. If Sentinel could not assume role %s: check that the role exists, that its trust policy lets %s "
-            "call sts:AssumeRole with the condition sts:ExternalId equal to the workspace ID (the customer_id of "
-            "sentinel.aws.workspace_info) and does not require MFA; raise wait_timeout if the role was created "
-            "moments ago"
-            % (
-                role_arn,
-                spent.attempts,
-                spent.waited,
-                module.params["wait_timeout"],
-                details["message"],
-                role_arn,
-                SENTINEL_AWS_PRINCIPAL,
-            ),
-            status_code=details["status_code"],
-            error_code=details["error_code"],
-        )
-
-
-def explain_duplicate_refusal(module, workspace, exc, kind, connector_id):
-    """Sentinel refused the PUT as a duplicate: fail naming the workspace's other connectors of the kind.
-
-    Returns (for the caller to report exc as it is) when the error is another one, or when the
-    connectors cannot be listed.
-    """
-    details = error_details(exc)
-    if not is_duplicate_refusal(details["status_code"], details["message"]):
-        return
-    try:
-        connectors = workspace.list_connectors()
-    except azure_errors():
-        return
-    module.fail_json(
-        msg=duplicate_refusal_message(connectors, kind, connector_id, workspace.name, details["message"]),
-        status_code=details["status_code"],
-        error_code=details["error_code"],
-    )
-
-
-def ensure_present(module, workspace, connectors, kind, role_arn, connector_id):
-    current, target_id = find_connector(connectors, kind, role_arn, connector_id)
-    desired = desired_connector(kind, role_arn, module.params["logs_enabled"])
-    if not connector_differs(current, desired):
-        return False, current, current
-    after = planned_connector(current, desired, target_id, workspace_id(workspace))
-    if not module.check_mode:
-        try:
-            after = put_with_retry(module, workspace, target_id, role_arn, (current or {}).get("etag"))
-        except azure_errors() as exc:
-            explain_duplicate_refusal(module, workspace, exc, kind, target_id)
-            raise
-    return True, current, after
-
-
-def ensure_absent(module, workspace, connectors, kind, role_arn, connector_id):
-    current = select_for_removal(connectors, kind, role_arn, connector_id)
-    if current and not module.check_mode:
-        workspace.delete_connector(current["name"])
-    return bool(current), current, None
-
-
-def workspace_id(workspace):
-    return workspace_arm_id(workspace.session.subscription_id, workspace.resource_group, workspace.name)
-
-
-def run(module):
-    try:
-        reference, kind, role_arn, connector_id = validated_inputs(module.params)
-    except InvalidInput as exc:
-        module.fail_json(msg=str(exc))
-    workspace = open_workspace(module, reference)
-    state = module.params["state"]
-    try:
-        connectors, enabled_sentinel = read_connectors(module, workspace)
-        ensure = ensure_present if state == "present" else ensure_absent
-        changed, before, after = ensure(module, workspace, connectors, kind, role_arn, connector_id)
-    except InvalidInput as exc:
-        module.fail_json(msg=str(exc))
-    except azure_errors() as exc:
-        operation = "write the data connector" if state == "present" else "delete the data connector"
-        fail_azure(module, exc, operation, reference)
-    result = dict(changed=changed or enabled_sentinel, connector=(after if state == "present" else before) or {})
-    if module._diff:
-        result["diff"] = connector_diff(before, after)
-    module.exit_json(**result)
+from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import workspace_module
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelError
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_runner import data_connector
 
 
 def main():
@@ -359,7 +206,11 @@ def main():
             ("state", "absent", ["aws_role_arn", "connector_id"], True),
         ],
     )
-    run(module)
+    try:
+        result = data_connector(module.params, module.check_mode, module._diff)
+    except SentinelError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

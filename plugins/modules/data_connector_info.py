@@ -100,46 +100,18 @@ error_code:
   type: str
 """
 
-from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
-    azure_errors,
-    explain_unreadable_connectors,
-    open_workspace,
-    workspace_module,
-)
-from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
-    InvalidInput,
-    check_guid,
-    filter_connectors,
-    parse_role_arn,
-    workspace_reference,
-)
-
-
-def run(module):
-    params = module.params
-    try:
-        reference = workspace_reference(params)
-        connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
-        if params["aws_role_arn"]:
-            parse_role_arn("aws_role_arn", params["aws_role_arn"])
-    except InvalidInput as exc:
-        module.fail_json(msg=str(exc))
-    workspace = open_workspace(module, reference)
-    try:
-        connectors = workspace.list_connectors()
-    except azure_errors() as exc:
-        explain_unreadable_connectors(module, workspace, exc)
-    module.exit_json(changed=False, connectors=filter_connectors(connectors, connector_id, params["aws_role_arn"]))
+from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import workspace_module
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelError
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_runner import aws_connectors
 
 
 def main():
-    module = workspace_module(
-        dict(
-            connector_id=dict(type="str"),
-            aws_role_arn=dict(type="str"),
-        )
-    )
-    run(module)
+    module = workspace_module(dict(connector_id=dict(type="str"), aws_role_arn=dict(type="str")))
+    try:
+        connectors = aws_connectors(module.params)
+    except SentinelError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    module.exit_json(changed=False, connectors=connectors)
 
 
 if __name__ == "__main__":

@@ -103,33 +103,18 @@ error_code:
   sample: ResourceNotFound
 """
 
-from ansible_collections.sentinel.aws.plugins.module_utils.azure import (
-    azure_errors,
-    fail_azure,
-    open_workspace,
-    workspace_module,
-)
-from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import InvalidInput, workspace_reference
-
-
-def run(module):
-    try:
-        reference = workspace_reference(module.params)
-    except InvalidInput as exc:
-        module.fail_json(msg=str(exc))
-    workspace = open_workspace(module, reference)
-    try:
-        details = workspace.get()
-        if module.params["sentinel_state"]:
-            details["sentinel_enabled"] = workspace.sentinel_enabled()
-    except azure_errors() as exc:
-        fail_azure(module, exc, "read workspace", reference)
-    module.exit_json(changed=False, workspace=details)
+from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import workspace_module
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelError
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_runner import workspace_details
 
 
 def main():
     module = workspace_module(dict(sentinel_state=dict(type="bool", default=True)))
-    run(module)
+    try:
+        details = workspace_details(module.params)
+    except SentinelError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    module.exit_json(changed=False, workspace=details)
 
 
 if __name__ == "__main__":

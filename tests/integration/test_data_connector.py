@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from helpers.ansible_run import run_module
@@ -297,7 +300,18 @@ def test_a_put_refused_as_a_duplicate_names_the_existing_connectors_and_how_to_r
         (dict(aws_role_arn="arn:aws-us-gov:iam::123456789012:role/x"), "commercial"),
         (dict(connector_id="not-a-guid"), "connector_id must be a GUID"),
         (dict(kind="AmazonWebServicesS3"), "value of kind must be one of"),
-        (dict(workspace_name=None, resource_group=None), "one of the following is required"),
+        (
+            dict(workspace_name=None, resource_group=None),
+            "give the workspace either as workspace_name and resource_group",
+        ),
+        (dict(resource_group=None), "workspace_name and resource_group go together: give both"),
+        (
+            dict(
+                workspace_resource_id="/subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg"
+                "/providers/Microsoft.OperationalInsights/workspaces/law1"
+            ),
+            "or as workspace_resource_id (not both)",
+        ),
         (
             dict(
                 workspace_name=None,
@@ -318,6 +332,27 @@ def test_bad_input_fails_before_any_azure_call(clean_sandbox, extra, fragment):
     result = run_module("data_connector", args(clean_sandbox, **extra), env=env)
     assert result.failed and fragment in result.msg, result.msg
     assert [r for r in clean_sandbox.azure.requests if r["path"].lower().startswith("/subscriptions/")] == []
+
+
+def test_no_azure_credentials_at_all_names_the_options_and_variables_to_set(tmp_path, monkeypatch):
+    """Issue 13: no Azure option, no AZURE_* variable, no ~/.azure/credentials and no Azure CLI."""
+    for name in list(os.environ):
+        if name.startswith(("AZURE_", "ANSIBLE_AZURE_")):
+            monkeypatch.delenv(name)
+    # This venv's tools and the system's, without any directory that holds an Azure CLI.
+    directories = [str(Path(sys.executable).parent)] + os.environ["PATH"].split(os.pathsep)
+    path = os.pathsep.join(d for d in directories if d and not (Path(d) / "az").exists())
+    result = run_module(
+        "data_connector",
+        dict(workspace_name="law-sentinel", resource_group="rg-sentinel", aws_role_arn=ROLE_ARN),
+        env=dict(HOME=str(tmp_path), PATH=path),
+    )
+    assert result.failed and result.msg.startswith("no Azure credentials found"), result.msg
+    for name in ("subscription_id", "client_id", "secret", "tenant", "auth_source", "cloud_environment"):
+        assert name in result.msg, name
+    for variable in ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_PROFILE"):
+        assert variable in result.msg, variable
+    assert "No such file or directory: 'az'" in result.msg  # the last resort's own words
 
 
 # --- time budget: Retry-After never waited past it (issue 12, item 1) ------------------------------------------

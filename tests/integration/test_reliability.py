@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.sentinel.aws.plugins.module_utils.azure import AzureSession, SentinelWorkspace
+from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import AzureSession
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelApi
 from sandbox import Sandbox
 
 from helpers.ansible_run import PlaybookRun, run_playbook
@@ -500,7 +501,7 @@ def test_tokens_expiring_mid_run_are_replaced_by_one_fresh_token(
         cert_validation_mode="validate",
         read_timeout=10,
     )
-    workspace = SentinelWorkspace(AzureSession(params), sb.seed["resource_group"], sb.workspace["name"])
+    workspace = SentinelApi(AzureSession(params), sb.seed["resource_group"], sb.workspace["name"])
     assert workspace.list_connectors() == []
     sb.azure.tokens.expire_all()  # the token in hand (and in MSAL's cache) is now expired
 

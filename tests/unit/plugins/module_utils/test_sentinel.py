@@ -63,9 +63,9 @@ def test_bad_workspace_resource_ids(rid, fragment):
 @pytest.mark.parametrize(
     "params, fragment",
     [
-        ({}, "workspace is missing"),
-        ({"workspace_name": "law-sentinel"}, "workspace is missing"),
-        ({"workspace_resource_id": WS_ID, "workspace_name": "law-sentinel"}, "mutually exclusive"),
+        ({}, "give the workspace either as workspace_name and resource_group, or as workspace_resource_id"),
+        ({"workspace_name": "law-sentinel"}, "workspace_name and resource_group go together: give both"),
+        ({"workspace_resource_id": WS_ID, "workspace_name": "law-sentinel"}, r"\(not both\)"),
         ({"workspace_name": "-bad", "resource_group": "rg"}, "workspace_name"),
         ({"workspace_name": "law-sentinel", "resource_group": "ends-with-period."}, "resource_group"),
         ({"workspace_name": "law-sentinel", "resource_group": "x" * 91}, "resource_group"),
@@ -74,6 +74,45 @@ def test_bad_workspace_resource_ids(rid, fragment):
 def test_bad_workspace_references(params, fragment):
     with pytest.raises(InvalidInput, match=fragment):
         sentinel.workspace_reference(params)
+
+
+ROLE_WORKSPACE_VARIABLES = dict(
+    workspace_name="cloudtrail_workspace_name",
+    resource_group="cloudtrail_resource_group",
+    workspace_resource_id="cloudtrail_workspace_resource_id",
+)
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            {},
+            "give the workspace either as cloudtrail_workspace_name and cloudtrail_resource_group, "
+            "or as cloudtrail_workspace_resource_id (not both)",
+        ),
+        (
+            {"workspace_name": "law", "resource_group": "rg", "workspace_resource_id": WS_ID},
+            "give the workspace either as cloudtrail_workspace_name and cloudtrail_resource_group, "
+            "or as cloudtrail_workspace_resource_id (not both)",
+        ),
+        ({"resource_group": "rg"}, "cloudtrail_workspace_name and cloudtrail_resource_group go together: give both"),
+        ({"workspace_name": "", "resource_group": "rg"}, "go together"),  # empty is not given
+    ],
+)
+def test_the_workspace_choice_names_the_options_as_the_caller_calls_them(values, message):
+    """One rule for the modules' options and the role's variables: only the names in the message differ."""
+    with pytest.raises(InvalidInput) as refused:
+        sentinel.check_workspace_choice(values, ROLE_WORKSPACE_VARIABLES)
+    assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"workspace_name": "law", "resource_group": "rg"}, {"workspace_resource_id": WS_ID, "workspace_name": None}],
+)
+def test_a_workspace_named_one_way_passes(values):
+    assert sentinel.check_workspace_choice(values) is None
 
 
 def test_resource_group_allows_azure_characters():

@@ -286,7 +286,7 @@ def test_a_connection_that_is_not_a_dictionary_is_refused_without_its_value():
 def test_connection_options_are_those_of_the_modules():
     """The role's lists follow the modules' argument specs: a new option there must be allowed here."""
     from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
-    from ansible_collections.sentinel.aws.plugins.module_utils.azure import AZURE_AUTH_ARGSPEC
+    from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import AZURE_AUTH_ARGSPEC
 
     aws = aws_argument_spec()
     assert validation.AWS_CONNECTION_OPTIONS == set(aws)

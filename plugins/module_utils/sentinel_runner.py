@@ -1,0 +1,246 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the sentinel.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the Sentinel modules do, on plain data: module options in, result dict out.
+
+One run goes module -> runner -> sentinel_api.SentinelApi -> SDK. The runner decides (with the
+pure rules of sentinel.py) and calls the API; every failure leaves as a SentinelError, which the
+module's main() reports. ``ensure_present`` / ``ensure_absent`` take a SentinelApi, or any
+object with its methods, which is how the unit tests drive them.
+"""
+
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
+
+__metaclass__ = type
+
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    NOT_ONBOARDED,
+    PROVIDER_NOT_REGISTERED,
+    RetryBudgetSpent,
+    check_connector_role_arn,
+    check_kind,
+    connector_diff,
+    connector_differs,
+    desired_connector,
+    duplicate_refusal_message,
+    filter_connectors,
+    find_connector,
+    is_duplicate_refusal,
+    is_retryable_put_refusal,
+    planned_connector,
+    retry_within,
+    select_for_removal,
+    workspace_reference,
+)
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import (
+    SentinelApi,
+    SentinelError,
+    not_enabled_message,
+    open_sentinel,
+    reports_bad_input,
+)
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import SENTINEL_AWS_ACCOUNT_ID, root_principal
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput, check_guid, parse_role_arn
+
+# --- workspace_info ---------------------------------------------------------------------------
+
+
+@reports_bad_input
+def workspace_details(params: Dict[str, Any]) -> Dict[str, Any]:
+    """workspace_info: the workspace, and whether Sentinel is enabled on it when sentinel_state is set."""
+    api = open_sentinel(params, workspace_reference(params))
+    details = api.get_workspace()
+    if params["sentinel_state"]:
+        details["sentinel_enabled"] = api.sentinel_enabled()
+    return details
+
+
+# --- data_connector_info ----------------------------------------------------------------------
+
+
+@reports_bad_input
+def aws_connectors(params: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """data_connector_info: the workspace's AWS connectors, optionally of one ID or one role ARN."""
+    reference = workspace_reference(params)
+    connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
+    if params["aws_role_arn"]:
+        parse_role_arn("aws_role_arn", params["aws_role_arn"])
+    connectors = list_connectors(open_sentinel(params, reference))
+    return filter_connectors(connectors, connector_id, params["aws_role_arn"])
+
+
+def list_connectors(api: SentinelApi) -> List[Dict[str, Any]]:
+    """The workspace's connectors; when they cannot be listed, whether the workspace is missing or Sentinel is off."""
+    try:
+        return api.list_connectors()
+    except SentinelError as error:
+        raise unreadable_connectors(api, error) from error
+
+
+def unreadable_connectors(api: SentinelApi, error: SentinelError) -> SentinelError:
+    """The error to report when listing connectors failed with error."""
+    service = error.service
+    reason = service.get("message") or ""
+    # Sentinel's own "not onboarded" answer says it all; other refusals are checked by reading the
+    # workspace (its own error when it is missing) and its onboarding state.
+    enabled = not NOT_ONBOARDED.search(reason)
+    if enabled and service.get("status_code") in (400, 404, 409) and not PROVIDER_NOT_REGISTERED.search(reason):
+        api.get_workspace()
+        enabled = api.sentinel_enabled()
+    if enabled:
+        return error
+    return SentinelError(
+        not_enabled_message(api.name, api.resource_group),
+        sentinel_enabled=False,
+        status_code=service.get("status_code"),
+        error_code=service.get("error_code"),
+    )
+
+
+# --- data_connector ---------------------------------------------------------------------------
+
+
+def connector_spec(params: Dict[str, Any]) -> Dict[str, Any]:
+    """data_connector's options, every one checked before any call to Azure."""
+    reference = workspace_reference(params)
+    kind = check_kind(params["kind"])
+    role_arn = check_connector_role_arn(kind, params["aws_role_arn"]) if params["aws_role_arn"] else None
+    connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
+    if params["wait_timeout"] < 0:
+        raise InvalidInput("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
+    return dict(
+        workspace=reference,
+        kind=kind,
+        role_arn=role_arn,
+        connector_id=connector_id,
+        logs_enabled=params["logs_enabled"],
+        ensure_sentinel=params["ensure_sentinel"],
+        wait_timeout=params["wait_timeout"],
+        state=params["state"],
+    )
+
+
+@reports_bad_input
+def data_connector(params: Dict[str, Any], check_mode: bool, with_diff: bool) -> Dict[str, Any]:
+    """data_connector: {changed, connector}, and diff when with_diff (--diff)."""
+    spec = connector_spec(params)
+    api = open_sentinel(params, spec["workspace"])
+    ensure = ensure_present if spec["state"] == "present" else ensure_absent
+    result = ensure(api, spec, check_mode)
+    if not with_diff:
+        del result["diff"]
+    return result
+
+
+def ensure_present(
+    api: SentinelApi, spec: Dict[str, Any], check_mode: bool, sleep: Callable[[float], None] = time.sleep
+) -> Dict[str, Any]:
+    """Create or converge the connector of spec's role: {changed, connector, diff}.
+
+    sleep is how the PUT waits between attempts while Sentinel cannot assume the role yet.
+    """
+    connectors, enabled_sentinel = read_connectors(api, spec["ensure_sentinel"], check_mode)
+    current, target_id = find_connector(connectors, spec["kind"], spec["role_arn"], spec["connector_id"])
+    desired = desired_connector(spec["kind"], spec["role_arn"], spec["logs_enabled"])
+    if not connector_differs(current, desired):
+        return outcome(enabled_sentinel, current, current, current)
+    after = planned_connector(current, desired, target_id, api.workspace_id)
+    if not check_mode:
+        after = put_connector(api, spec, target_id, (current or {}).get("etag"), sleep)
+    return outcome(True, current, after, after)
+
+
+def ensure_absent(api: SentinelApi, spec: Dict[str, Any], check_mode: bool) -> Dict[str, Any]:
+    """Remove the connector spec selects (by connector_id, else by role): {changed, connector, diff}."""
+    connectors, enabled_sentinel = read_connectors(api, spec["ensure_sentinel"], check_mode)
+    current = select_for_removal(connectors, spec["kind"], spec["role_arn"], spec["connector_id"])
+    if current and not check_mode:
+        api.delete_connector(current["name"])
+    return outcome(bool(current) or enabled_sentinel, current, None, current)
+
+
+def outcome(
+    changed: bool,
+    before: Optional[Dict[str, Any]],
+    after: Optional[Dict[str, Any]],
+    connector: Optional[Dict[str, Any]],
+) -> Dict[str, Any]:
+    return dict(changed=changed, connector=connector or {}, diff=connector_diff(before, after))
+
+
+def read_connectors(api: SentinelApi, ensure_sentinel: bool, check_mode: bool) -> Tuple[List[Dict[str, Any]], bool]:
+    """The workspace's connectors, and whether Sentinel was (or, in check mode, would be) enabled first."""
+    if not ensure_sentinel or api.sentinel_enabled():
+        return list_connectors(api), False
+    if check_mode:
+        return [], True  # a workspace without Sentinel has no connectors yet
+    api.enable_sentinel()
+    return list_connectors(api), True
+
+
+def put_connector(
+    api: SentinelApi, spec: Dict[str, Any], connector_id: str, etag: Optional[str], sleep: Callable[[float], None]
+) -> Dict[str, Any]:
+    """PUT, retrying a 400 that may be "cannot assume the role (yet)" within wait_timeout."""
+
+    def role_not_ready(exc: BaseException) -> bool:
+        service = getattr(exc, "service", {})
+        return is_retryable_put_refusal(service.get("status_code"), service.get("message"))
+
+    try:
+        return retry_within(
+            lambda: api.put_connector(connector_id, spec["role_arn"], spec["logs_enabled"], etag),
+            role_not_ready,
+            timeout=spec["wait_timeout"],
+            sleep=sleep,
+        )
+    except RetryBudgetSpent as spent:
+        raise role_never_assumable(spent, spec) from spent.last_error
+    except SentinelError as error:
+        raise explained_duplicate(api, error, spec["kind"], connector_id) from error
+
+
+def role_never_assumable(spent: RetryBudgetSpent, spec: Dict[str, Any]) -> SentinelError:
+    service = getattr(spent.last_error, "service", {})
+    role_arn = spec["role_arn"]
+    return SentinelError(
+        "Sentinel still refused the connector for role %s after %d attempts in %.0f seconds (wait_timeout=%d): "
+        "%s. If Sentinel could not assume role %s: check that the role exists, that its trust policy lets %s "
+        "call sts:AssumeRole with the condition sts:ExternalId equal to the workspace ID (the customer_id of "
+        "sentinel.aws.workspace_info) and does not require MFA; raise wait_timeout if the role was created "
+        "moments ago"
+        % (
+            role_arn,
+            spent.attempts,
+            spent.waited,
+            spec["wait_timeout"],
+            service.get("message"),
+            role_arn,
+            root_principal(SENTINEL_AWS_ACCOUNT_ID),
+        ),
+        status_code=service.get("status_code"),
+        error_code=service.get("error_code"),
+    )
+
+
+def explained_duplicate(api: SentinelApi, error: SentinelError, kind: str, connector_id: str) -> SentinelError:
+    """Sentinel refused the PUT as a duplicate: the error naming the workspace's other connectors of the kind.
+
+    error itself when it is another refusal, or when the connectors cannot be listed.
+    """
+    service = error.service
+    if not is_duplicate_refusal(service.get("status_code"), service.get("message")):
+        return error
+    try:
+        connectors = api.list_connectors()
+    except SentinelError:
+        return error
+    return SentinelError(
+        duplicate_refusal_message(connectors, kind, connector_id, api.name, service["message"]),
+        status_code=service.get("status_code"),
+        error_code=service.get("error_code"),
+    )

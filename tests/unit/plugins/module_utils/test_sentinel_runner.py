@@ -1,0 +1,305 @@
+"""sentinel_runner: what data_connector does, driven through a fake of SentinelApi's methods.
+
+FakeApi is a plain class with SentinelApi's methods over a dict of connectors; it records every
+call, so each test proves which ARM calls a run would make (the integration tests prove the same
+against the sandbox's Azure emulator).
+"""
+
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.sentinel.aws.plugins.module_utils import sentinel_runner
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import CLOUDTRAIL_KIND, derive_connector_id
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelError
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+
+WORKSPACE_ID = (
+    "/subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel"
+    "/providers/Microsoft.OperationalInsights/workspaces/law-sentinel"
+)
+ROLE_ARN = "arn:aws:iam::123456789012:role/MicrosoftSentinelRole"
+OTHER_ACCOUNT_ROLE_ARN = "arn:aws:iam::210987654321:role/MicrosoftSentinelRole"
+DERIVED_ID = derive_connector_id(CLOUDTRAIL_KIND, ROLE_ARN)
+LEFTOVER_ID = "0d5e3c8f-5a47-4b0e-8f0e-6f2a1c9b7e21"
+WRITES = ("enable_sentinel", "put_connector", "delete_connector")
+
+
+def connector(name, role_arn=ROLE_ARN, logs_enabled=True, etag="etag-0"):
+    return dict(
+        id="%s/providers/Microsoft.SecurityInsights/dataConnectors/%s" % (WORKSPACE_ID, name),
+        name=name,
+        kind=CLOUDTRAIL_KIND,
+        etag=etag,
+        aws_role_arn=role_arn,
+        logs_enabled=logs_enabled,
+    )
+
+
+def refusal(status, message):
+    """A SentinelError as SentinelApi raises it for an ARM error answer."""
+    service = dict(status_code=status, error_code="BadRequest", message=message)
+    return SentinelError("failed to write the data connector: %s" % message, service, status_code=status)
+
+
+class FakeApi:
+    """SentinelApi's methods over a dict of connectors; every call is recorded in calls."""
+
+    name = "law-sentinel"
+    resource_group = "rg-sentinel"
+    workspace_id = WORKSPACE_ID
+
+    def __init__(self, connectors=(), sentinel_enabled=True, put_errors=(), list_errors=None):
+        self.connectors = {c["name"]: dict(c) for c in connectors}
+        self.enabled = sentinel_enabled
+        self.put_errors = list(put_errors)  # raised by the next PUTs, in order
+        self.list_errors = dict(list_errors or {})  # listing number (0: the first) -> the error it raises
+        self.calls = []
+
+    def writes(self):
+        return [call for call in self.calls if call[0] in WRITES]
+
+    def get_workspace(self):
+        self.calls.append(("get_workspace",))
+        return dict(name=self.name, resource_group=self.resource_group, id=WORKSPACE_ID)
+
+    def sentinel_enabled(self):
+        self.calls.append(("sentinel_enabled",))
+        return self.enabled
+
+    def enable_sentinel(self):
+        self.calls.append(("enable_sentinel",))
+        self.enabled = True
+
+    def list_connectors(self):
+        self.calls.append(("list_connectors",))
+        listing = sum(1 for call in self.calls if call[0] == "list_connectors") - 1
+        if listing in self.list_errors:
+            raise self.list_errors[listing]
+        return [dict(c) for c in self.connectors.values()]
+
+    def put_connector(self, connector_id, role_arn, logs_enabled, etag):
+        self.calls.append(("put_connector", connector_id, role_arn, logs_enabled, etag))
+        if self.put_errors:
+            raise self.put_errors.pop(0)
+        self.connectors[connector_id] = connector(connector_id, role_arn, logs_enabled, "etag-%d" % len(self.calls))
+        return dict(self.connectors[connector_id])
+
+    def delete_connector(self, connector_id):
+        self.calls.append(("delete_connector", connector_id))
+        del self.connectors[connector_id]
+
+
+def spec(**changes):
+    values = dict(
+        workspace=dict(subscription_id=None, resource_group="rg-sentinel", name="law-sentinel"),
+        kind=CLOUDTRAIL_KIND,
+        role_arn=ROLE_ARN,
+        connector_id=None,
+        logs_enabled=True,
+        ensure_sentinel=False,
+        wait_timeout=60,
+        state="present",
+    )
+    values.update(changes)
+    return values
+
+
+class Waits(list):
+    """A sleep() that records how long it was asked to wait, and does not wait."""
+
+    def __call__(self, seconds):
+        self.append(seconds)
+
+
+# --- state=present --------------------------------------------------------------------------------
+
+
+def test_create_puts_the_connector_under_the_id_derived_from_the_role():
+    api = FakeApi()
+    result = sentinel_runner.ensure_present(api, spec(), check_mode=False)
+    assert api.writes() == [("put_connector", DERIVED_ID, ROLE_ARN, True, None)]
+    assert result["changed"] and result["connector"] == api.connectors[DERIVED_ID]
+    assert result["diff"] == dict(
+        before={}, after=dict(name=DERIVED_ID, kind=CLOUDTRAIL_KIND, aws_role_arn=ROLE_ARN, logs_enabled=True)
+    )
+
+
+def test_a_converged_connector_is_not_written():
+    existing = connector(DERIVED_ID, ROLE_ARN.upper().replace("ARN:AWS:IAM", "arn:aws:iam"))  # ARN case ignored
+    api = FakeApi([existing])
+    result = sentinel_runner.ensure_present(api, spec(), check_mode=False)
+    assert api.calls == [("list_connectors",)]  # one read, no write
+    assert not result["changed"] and result["connector"] == existing
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_an_update_puts_with_the_current_etag_and_shows_the_change():
+    api = FakeApi([connector(LEFTOVER_ID, logs_enabled=False, etag="etag-old")])  # made by hand: adopted
+    result = sentinel_runner.ensure_present(api, spec(), check_mode=False)
+    assert api.writes() == [("put_connector", LEFTOVER_ID, ROLE_ARN, True, "etag-old")]
+    assert result["changed"] and result["connector"]["logs_enabled"] is True
+    assert (result["diff"]["before"]["logs_enabled"], result["diff"]["after"]["logs_enabled"]) == (False, True)
+
+
+def test_check_mode_writes_nothing_and_shows_the_connector_it_would_make():
+    api = FakeApi()
+    result = sentinel_runner.ensure_present(api, spec(), check_mode=True)
+    assert api.writes() == [] and api.connectors == {}
+    assert result["changed"]
+    assert result["connector"]["id"] == "%s/providers/Microsoft.SecurityInsights/dataConnectors/%s" % (
+        WORKSPACE_ID,
+        DERIVED_ID,
+    )
+    assert result["connector"]["etag"] is None
+    assert result["diff"]["after"]["aws_role_arn"] == ROLE_ARN
+
+
+def test_sentinel_is_enabled_first_when_asked():
+    api = FakeApi([connector(DERIVED_ID)], sentinel_enabled=False)
+    result = sentinel_runner.ensure_present(api, spec(ensure_sentinel=True), check_mode=False)
+    assert api.writes() == [("enable_sentinel",)]  # the connector itself was converged
+    assert result["changed"]
+
+
+def test_check_mode_does_not_enable_sentinel_nor_list_a_workspace_without_it():
+    api = FakeApi(sentinel_enabled=False)
+    result = sentinel_runner.ensure_present(api, spec(ensure_sentinel=True), check_mode=True)
+    assert api.calls == [("sentinel_enabled",)]
+    assert result["changed"] and result["connector"]["name"] == DERIVED_ID
+
+
+def test_another_accounts_connector_id_is_refused_before_any_write():
+    api = FakeApi([connector(LEFTOVER_ID, OTHER_ACCOUNT_ROLE_ARN)])
+    with pytest.raises(InvalidInput, match="would stop Sentinel reading account 210987654321"):
+        sentinel_runner.ensure_present(api, spec(connector_id=LEFTOVER_ID), check_mode=False)
+    assert api.writes() == []
+
+
+# --- the PUT: retries and refusals ------------------------------------------------------------------
+
+
+def test_a_retryable_refusal_is_retried_until_sentinel_accepts_the_connector():
+    api = FakeApi(put_errors=[refusal(400, "Sentinel could not assume the role")] * 2)
+    waits = Waits()
+    result = sentinel_runner.ensure_present(api, spec(), check_mode=False, sleep=waits)
+    assert [call[0] for call in api.writes()] == ["put_connector"] * 3
+    assert waits == [2.0, 4.0]  # exponential backoff
+    assert result["changed"] and result["connector"]["name"] == DERIVED_ID
+
+
+def test_a_refusal_past_wait_timeout_names_the_role_and_sentinels_principal():
+    api = FakeApi(put_errors=[refusal(400, "Sentinel could not assume the role")])
+    with pytest.raises(SentinelError) as failed:
+        sentinel_runner.ensure_present(api, spec(wait_timeout=0), check_mode=False, sleep=Waits())
+    assert "still refused the connector for role %s after 1 attempts" % ROLE_ARN in failed.value.msg
+    assert "lets arn:aws:iam::197857026523:root call sts:AssumeRole" in failed.value.msg
+    assert "Sentinel could not assume the role" in failed.value.msg
+    assert failed.value.details == dict(status_code=400, error_code="BadRequest")
+
+
+def test_a_refusal_waiting_cannot_change_is_not_retried():
+    refused = refusal(400, "Failed to parse input. Error='Required property 'dataTypes' not found'")
+    api = FakeApi(put_errors=[refused])
+    waits = Waits()
+    with pytest.raises(SentinelError) as failed:
+        sentinel_runner.ensure_present(api, spec(), check_mode=False, sleep=waits)
+    assert failed.value is refused and waits == [] and len(api.writes()) == 1
+
+
+def test_a_duplicate_refusal_names_the_workspaces_other_connectors_of_the_kind():
+    duplicate = refusal(400, "two connectors with different names and the same kind and context id")
+    api = FakeApi([connector(LEFTOVER_ID, "arn:aws:iam::123456789012:role/OldRole")], put_errors=[duplicate])
+    waits = Waits()
+    with pytest.raises(SentinelError) as failed:
+        sentinel_runner.ensure_present(api, spec(), check_mode=False, sleep=waits)
+    assert waits == []  # a duplicate is not retried
+    assert "Sentinel refused connector %s on workspace law-sentinel as a duplicate" % DERIVED_ID in failed.value.msg
+    assert "%s (role arn:aws:iam::123456789012:role/OldRole)" % LEFTOVER_ID in failed.value.msg
+    assert "state=absent connector_id=<its name>" in failed.value.msg
+    assert failed.value.details == dict(status_code=400, error_code="BadRequest")
+    assert [call[0] for call in api.calls] == ["list_connectors", "put_connector", "list_connectors"]
+
+
+def test_a_duplicate_refusal_is_reported_as_it_is_when_the_connectors_cannot_be_listed():
+    duplicate = refusal(400, "two connectors with different names and the same kind and context id")
+    api = FakeApi(put_errors=[duplicate], list_errors={1: refusal(503, "unavailable")})
+    with pytest.raises(SentinelError) as failed:
+        sentinel_runner.ensure_present(api, spec(), check_mode=False, sleep=Waits())
+    assert failed.value is duplicate
+
+
+# --- state=absent ---------------------------------------------------------------------------------
+
+
+def test_delete_removes_the_connector_of_the_role():
+    existing = connector(LEFTOVER_ID)
+    api = FakeApi([existing])
+    result = sentinel_runner.ensure_absent(api, spec(state="absent"), check_mode=False)
+    assert api.writes() == [("delete_connector", LEFTOVER_ID)] and api.connectors == {}
+    assert result["changed"] and result["connector"] == existing
+    assert result["diff"]["after"] == {} and result["diff"]["before"]["name"] == LEFTOVER_ID
+
+
+def test_delete_in_check_mode_and_delete_of_nothing_write_nothing():
+    api = FakeApi([connector(LEFTOVER_ID)])
+    assert sentinel_runner.ensure_absent(api, spec(state="absent"), check_mode=True)["changed"]
+    gone = FakeApi()
+    result = sentinel_runner.ensure_absent(gone, spec(state="absent"), check_mode=False)
+    assert not result["changed"] and result["connector"] == {}
+    assert api.writes() == [] and gone.writes() == []
+
+
+# --- connectors that cannot be listed -----------------------------------------------------------------
+
+
+NOT_ONBOARDED = "Workspace 'law-sentinel' is not onboarded to Microsoft Sentinel."
+
+
+@pytest.mark.parametrize(
+    "error, enabled, reads",
+    [
+        (refusal(400, NOT_ONBOARDED), True, []),  # Sentinel's own answer says it all
+        (refusal(404, "not found"), False, ["get_workspace", "sentinel_enabled"]),
+    ],
+)
+def test_sentinel_off_is_reported_as_such(error, enabled, reads):
+    api = FakeApi(sentinel_enabled=enabled, list_errors={0: error})
+    with pytest.raises(SentinelError) as failed:
+        sentinel_runner.ensure_present(api, spec(), check_mode=False)
+    assert failed.value.msg.startswith("Microsoft Sentinel is not enabled on workspace law-sentinel")
+    assert failed.value.details["sentinel_enabled"] is False
+    assert [call[0] for call in api.calls] == ["list_connectors"] + reads
+
+
+def test_other_listing_failures_are_reported_as_they_are():
+    forbidden = refusal(403, "no")
+    api = FakeApi(list_errors={0: forbidden})
+    with pytest.raises(SentinelError) as failed:
+        sentinel_runner.ensure_present(api, spec(), check_mode=False)
+    assert failed.value is forbidden and api.calls == [("list_connectors",)]
+
+
+# --- the module's entry: bad input leaves as a SentinelError, before any sign-in ----------------------
+
+
+def test_bad_input_leaves_as_a_sentinel_error_before_any_call():
+    params = dict(
+        workspace_name="law-sentinel",
+        resource_group="rg-sentinel",
+        workspace_resource_id=None,
+        kind=CLOUDTRAIL_KIND,
+        aws_role_arn=ROLE_ARN,
+        connector_id="not-a-guid",
+        logs_enabled=True,
+        ensure_sentinel=False,
+        wait_timeout=60,
+        state="present",
+        # An endpoint nothing listens on: signing in would fail with another message.
+        cloud_environment="https://127.0.0.1:9",
+    )
+    with pytest.raises(SentinelError, match="connector_id must be a GUID"):
+        sentinel_runner.data_connector(params, check_mode=False, with_diff=False)
