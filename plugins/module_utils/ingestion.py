@@ -23,6 +23,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import role_arn_account
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
     InvalidInput,
     check_account_id,
@@ -152,6 +153,20 @@ def check_accounts(accounts: Any) -> List[Dict[str, Any]]:
     return checked
 
 
+def with_connectors(accounts: List[Dict[str, Any]], connectors: Optional[List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    """Each account without a connector_id gets the one of the CloudTrail connector whose role is in it.
+
+    connectors: as sentinel.aws.data_connector_info returns them ({name, kind, aws_role_arn}). With
+    several connectors in one account (several roles), the first by name is taken.
+    """
+    by_account: Dict[str, str] = {}
+    for connector in sorted(connectors or [], key=lambda c: str(c.get("name") or "")):
+        account_id = role_arn_account(connector.get("aws_role_arn"))
+        if connector.get("kind") == CLOUDTRAIL_KIND and account_id and connector.get("name"):
+            by_account.setdefault(account_id, str(connector["name"]))
+    return [dict(a, connector_id=a["connector_id"] or by_account.get(a["aws_account_id"])) for a in accounts]
+
+
 def check_workspace_id(value: str) -> str:
     return check_guid("workspace_id", value)
 
@@ -275,6 +290,8 @@ def account_report(
         first_seen = None
     recent = failure_entries(connector_rows(failures or [], account["connector_id"]), workspace_id)
     connected_at = account.get("connected_at") or first_seen
+    last_event = (events or {}).get("LastEvent")
+    quiet_since = parse_time(last_event) if last_event else connected_at
     facts = dict(
         aws_account_id=account["aws_account_id"],
         connector_id=account["connector_id"],
@@ -283,6 +300,7 @@ def account_report(
         connector_status=status,
         recent_failures=recent,
         connected_since=iso(connected_at),
+        quiet_minutes=int((now - quiet_since).total_seconds() // 60) if quiet_since else None,
     )
     facts.update(verdict_of(facts, health is not None, now, connected_at, window_minutes, waiting_minutes))
     return facts

@@ -199,3 +199,21 @@ def test_summary_and_unknown_table():
 
 def test_table_rows():
     assert ingestion.table_rows(["a", "b"], [[1, 2], [3, 4]]) == [dict(a=1, b=2), dict(a=3, b=4)]
+
+
+def test_accounts_find_their_connector_by_role_account():
+    connectors = [
+        dict(name="z-second", kind="AmazonWebServicesCloudTrail", aws_role_arn="arn:aws:iam::123456789012:role/b"),
+        dict(name="a-first", kind="AmazonWebServicesCloudTrail", aws_role_arn="arn:aws:iam::123456789012:role/a"),
+        dict(name="s3", kind="AmazonWebServicesS3"),
+        dict(name="other", kind="AmazonWebServicesCloudTrail", aws_role_arn="arn:aws:iam::111111111111:role/a"),
+    ]
+    accounts = [account(connector_id=None), dict(account(connector_id="given"), aws_account_id="111111111111")]
+    assert [a["connector_id"] for a in ingestion.with_connectors(accounts, connectors)] == ["a-first", "given"]
+    assert ingestion.with_connectors([account(connector_id=None)], None)[0]["connector_id"] is None
+
+
+def test_quiet_minutes_since_the_last_event_or_the_connector():
+    assert report(events=dict(LastEvent=at(600), Events=0))["quiet_minutes"] == 600
+    assert report(acct=account(connected_at=NOW - timedelta(minutes=45)))["quiet_minutes"] == 45
+    assert report(acct=account(connector_id=None))["quiet_minutes"] is None
