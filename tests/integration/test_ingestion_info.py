@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from test_data_connector_docs import module_doc
 
-from helpers.ansible_run import run_module
+from helpers.ansible_run import ansible_env, run_module, run_playbook
 
 RECEIVING, WAITING, SILENT, FAILING = "111111111111", "222222222222", "333333333333", "444444444444"
 
@@ -203,3 +208,22 @@ def test_connectors_from_data_connector_info_find_each_accounts_health(clean_san
     # No connector for this account in the list: its health (and so its age) is unknown.
     assert accounts[WAITING]["connector_id"] is None and accounts[WAITING]["verdict"] == "silent"
     assert accounts[WAITING]["quiet_minutes"] is None
+
+
+def test_docs_render_and_examples_run_as_written(clean_sandbox, tmp_path):
+    doc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-doc"), "--json", "sentinel.aws.ingestion_info"],
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert doc.returncode == 0 and "WARNING" not in doc.stderr.upper(), doc.stderr
+    tasks = yaml.safe_load(module_doc("ingestion_info")["EXAMPLES"])
+    playbook = tmp_path / "examples.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    run = run_playbook(playbook, env=clean_sandbox.env)
+    assert run.returncode == 0 and run.stat("failed") == 0, run.output
+    # 222222222222's connected_at is a fixed time: waiting or silent depending on the clock.
+    assert "111111111111: silent" in run.stdout and "222222222222: " in run.stdout
