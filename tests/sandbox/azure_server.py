@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from . import arm, entra
+from . import arm, entra, logs
 from .azure_types import ArmError, Handler, Request, Response
 
 _SUB = r"/subscriptions/(?P<sub>[^/]+)"
@@ -66,6 +66,7 @@ class Route:
     pattern: re.Pattern
     handler: Handler
     auth: bool  # ARM routes need a bearer token; metadata and Entra ID do not
+    api_version: bool = True  # ARM routes need ?api-version=; the Log Analytics query API has none
 
 
 class AzureEmulator:
@@ -82,6 +83,7 @@ class AzureEmulator:
         self.seed = seed
         self.tokens = entra.TokenStore()
         self.state = arm.ArmState(seed, role_checker=AwsRoleChecker(aws_endpoint) if aws_endpoint else None)
+        self.logs = logs.LogsState([w["customer_id"] for w in seed["workspaces"]])
         self.faults: list[Fault] = []
         self._requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -92,8 +94,8 @@ class AzureEmulator:
     def _routes(self) -> list[Route]:
         s = self.state
 
-        def route(method: str, path: str, handler: Callable, auth: bool = True) -> Route:
-            return Route(method, re.compile(f"^{path}/?$", re.IGNORECASE), handler, auth)
+        def route(method: str, path: str, handler: Callable, auth: bool = True, api_version: bool = True) -> Route:
+            return Route(method, re.compile(f"^{path}/?$", re.IGNORECASE), handler, auth, api_version)
 
         return [
             route("GET", r"/metadata/endpoints", entra.metadata, auth=False),
@@ -126,6 +128,10 @@ class AzureEmulator:
             route("GET", _SI + r"/dataConnectors/(?P<id>[^/]+)", partial(arm.get_connector, s)),
             route("PUT", _SI + r"/dataConnectors/(?P<id>[^/]+)", partial(arm.put_connector, s)),
             route("DELETE", _SI + r"/dataConnectors/(?P<id>[^/]+)", partial(arm.delete_connector, s)),
+            # The Log Analytics query API (api.loganalytics.io/v1 in Azure's public cloud).
+            route(
+                "POST", r"/v1/workspaces/(?P<workspace>[^/]+)/query", partial(logs.query, self.logs), api_version=False
+            ),
         ]
 
     # -- lifecycle ----------------------------------------------------------------------------------------
@@ -198,12 +204,26 @@ class AzureEmulator:
     def connectors(self, workspace: str = "law-sentinel", resource_group: str | None = None) -> list[dict[str, Any]]:
         return self.state.connectors(workspace, resource_group)
 
+    def seed_logs(self, table: str, rows: list[dict[str, Any]], workspace_id: str | None = None) -> int:
+        """Add rows to a Log Analytics table (AWSCloudTrail or SentinelHealth; the latter then exists).
+
+        ``workspace_id``: a seeded workspace's customerId, by default the Sentinel workspace's.
+        Returns the table's row count.
+        """
+        return self.logs.seed(workspace_id or self.default_workspace_id, table, rows)
+
+    @property
+    def default_workspace_id(self) -> str:
+        return next(w for w in self.seed["workspaces"] if w.get("sentinel") and not w.get("forbidden"))["customer_id"]
+
     def reset(self) -> None:
-        """Clear the log, faults and connectors; restore seeded onboarding states. Tokens stay valid."""
+        """Clear the log, faults, connectors and Log Analytics rows; restore seeded onboarding states.
+        Tokens stay valid."""
         with self._lock:
             self._requests.clear()
             self.faults.clear()
         self.state.reset()
+        self.logs.reset()
 
     # -- request processing ----------------------------------------------------------------------------------
     def take_fault(self, method: str, path: str) -> Fault | None:
@@ -227,7 +247,7 @@ class AzureEmulator:
                 try:
                     if route.auth:
                         self._authorize(request)
-                    if route.auth and not request.api_version:
+                    if route.auth and route.api_version and not request.api_version:
                         raise ArmError(
                             400,
                             "MissingApiVersionParameter",
@@ -291,7 +311,7 @@ class AzureEmulator:
         request.client_id = client_id
 
     def control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Response:
-        """``/_sandbox/``: GET requests|connectors, POST faults|reset|not_assumable. No auth."""
+        """``/_sandbox/``: GET requests|faults|connectors|logs, POST faults|reset|not_assumable|provider|logs. No auth."""
         try:
             if method == "GET" and path == "/_sandbox/requests":
                 return Response(200, self.requests)
@@ -314,6 +334,13 @@ class AzureEmulator:
             if method == "POST" and path == "/_sandbox/provider":
                 self.register_provider(bool(json.loads(body or b"{}").get("registered", True)))
                 return Response(200, {"registered": self.state.provider_registered})
+            if method == "GET" and path == "/_sandbox/logs":
+                workspace_id = query.get("workspace_id", self.default_workspace_id)
+                return Response(200, self.logs.rows(workspace_id, query.get("table", logs.AWS_TABLE)))
+            if method == "POST" and path == "/_sandbox/logs":
+                spec = json.loads(body or b"{}")
+                count = self.seed_logs(spec["table"], list(spec.get("rows", [])), spec.get("workspace_id"))
+                return Response(200, {"table": spec["table"], "rows": count})
             if method == "POST" and path == "/_sandbox/reset":
                 self.reset()
                 return Response(200, {"reset": True})

@@ -108,6 +108,8 @@ class Sandbox:
             "AZURE_SECRET": self.seed["client_secret"],
             "AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
             "REQUESTS_CA_BUNDLE": str(self.ca_path),
+            # The Log Analytics query endpoint (sentinel.aws.ingestion_info's logs_endpoint).
+            "SENTINEL_AWS_LOGS_ENDPOINT": self.azure_url,
             "SANDBOX_AWS_ACCOUNT_ID": aws.get("account_id", "123456789012"),
             "SANDBOX_RESOURCE_GROUP": self.seed["resource_group"],
             "SANDBOX_WORKSPACE_NAME": self.workspace["name"],
