@@ -185,7 +185,7 @@ def onboarding_connector(account: Dict[str, Any], arn: str, connectors: List[Dic
     The module's messages name its option connector_id; the user of the role gave cloudtrail_connector_id.
     """
     try:
-        current, _ = find_connector(connectors, CLOUDTRAIL_KIND, arn, account["connector_id"] or None)
+        current = find_connector(connectors, CLOUDTRAIL_KIND, arn, account["connector_id"] or None)[0]
     except InvalidInput as exc:
         raise InvalidInput(str(exc).replace("connector_id", "cloudtrail_connector_id")) from None
     return current or {}
