@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
 __metaclass__ = type
 
@@ -13,43 +14,48 @@ version_added: 0.1.0
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 description:
-  - Takes one account's noted variables (the role's C(cloudtrail__share) fact) and the reads the role
-    made once per workspace (its C(cloudtrail__shared) index), and returns the plan for the account,
-    why it must stop before any change, the workspace ID to use as external ID, the connector that
-    already reads through the account's role, and the tasks file the role includes.
+  - Takes one account's noted variables (the role's C(cloudtrail__account) fact) and the registered
+    results of the two reads the role makes once per workspace (C(sentinel.aws.workspace_info) and
+    C(sentinel.aws.data_connector_info), looped over the workspaces of the play batch), and returns
+    the plan for the account, why it must stop before any change, the role ARN, the workspace ID to
+    use as external ID, the connector that already reads through the account's role, and the tasks
+    file the role includes.
+  - The connector is matched and compared by the functions the C(sentinel.aws.data_connector) module
+    uses (role ARNs without regard to case or surrounding spaces), and the role ARN is built by the one
+    C(sentinel.aws.connector_role) uses, so that the role and the modules cannot disagree.
   - The account stops before any change when its variables are wrong, when its workspace cannot be
     used, when a given external ID is not the workspace's ID (checked when the workspace was read),
     or when a given connector ID does not fit the role (when onboarding, another connector holds the
     role or the ID's connector reads another AWS account; when offboarding, the ID is not the role's
     connector).
-  - Internal to the role; it is a filter so that the decision is made in Python once per task
-    instead of through a chain of role variables, which Ansible templates anew in every task.
+  - Internal to the role. It is a public plugin only because a role inside a collection cannot carry
+    plugins of its own (Ansible loads them from the collection's C(plugins/filter)), and Galaxy wants
+    every plugin documented. Its input and output follow the role and may change with it.
+  - It is a filter so that the decision is made in Python, once per task that reads it, instead of
+    through a chain of role variables or Jinja, which Ansible templates anew in every task.
 options:
   _input:
     description:
-      - The account's noted variables, with the keys C(workspace) (C(key), C(workspace_name),
-        C(workspace_resource_id)), C(needs_workspace_id), C(state), C(role_arn), C(external_id),
-        C(connector_id), C(logs_enabled) and C(ensure_sentinel).
+      - The account's noted variables, with the keys C(workspace) (C(key), and C(options), the workspace
+        options given, as the modules take them), C(state), C(aws_account_id),
+        C(role_path), C(role_name), C(external_id), C(connector_id), C(logs_enabled),
+        C(ensure_sentinel) and C(input_errors).
     type: dict
     required: true
-  shared:
-    description:
-      - The shared reads, indexed by workspace key, with the keys C(workspaces) (key to workspace),
-        C(listed) (keys whose connectors were listed), C(not_onboarded) (keys where Sentinel is off),
-        C(connectors) (key, C(|) and lower-cased role ARN, to connector), C(connector_ids) (key, C(|) and
-        lower-cased connector ID, to connector) and C(errors) (key to message).
+  workspace_reads:
+    description: The registered result of the C(sentinel.aws.workspace_info) loop over the workspaces (C(item.key) is the workspace key).
     type: dict
     required: true
-  input_errors:
-    description: What is wrong with the account's variables (the C(sentinel.aws.cloudtrail_input_errors) filter).
-    type: list
-    elements: str
-    default: []
+  connector_reads:
+    description: The registered result of the C(sentinel.aws.data_connector_info) loop over the same workspaces.
+    type: dict
+    required: true
 """
 
 EXAMPLES = r"""
 - name: Include the tasks the account needs
-  ansible.builtin.include_tasks: "{{ (cloudtrail__share | sentinel.aws.cloudtrail_plan(cloudtrail__shared)).tasks_file }}"
+  ansible.builtin.include_tasks: >-
+    {{ (cloudtrail__account | sentinel.aws.cloudtrail_plan(cloudtrail__workspace_reads, cloudtrail__connector_reads)).tasks_file }}
 """
 
 RETURN = r"""
@@ -62,6 +68,12 @@ _value:
       type: str
     tasks_file:
       description: C(stop.yml), C(absent.yml), C(present.yml), or C(present_connector_converged.yml) when the connector is already as wanted.
+      type: str
+    role_arn:
+      description: The ARN of the account's IAM role, built from its account ID, path and name (no AWS call).
+      type: str
+    workspace:
+      description: The workspace as the user named it (its name, else its resource ID).
       type: str
     workspace_id:
       description: The external ID given, else the workspace's C(customerId); null when neither is known.
@@ -77,47 +89,60 @@ _value:
       type: bool
 """
 
+from typing import Any, Dict, List, Optional
+
+from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import COMMERCIAL_PARTITION, role_arn
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     CLOUDTRAIL_KIND,
-    holder_conflict,
-    repointing_refusal,
+    connector_differs,
+    desired_connector,
+    find_connector,
+    matches_role,
+    same_id,
+    select_for_removal,
 )
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+
+Reads = Dict[str, Any]
 
 
-def workspace_label(share):
-    workspace = share["workspace"]
-    return workspace.get("workspace_name") or workspace.get("workspace_resource_id")
+def workspace_label(account: Dict[str, Any]) -> str:
+    options = account["workspace"]["options"]
+    return options.get("workspace_name") or options.get("workspace_resource_id") or ""
 
 
-def workspace_reason(share, shared):
+def read_of(reads: Optional[Reads], account: Dict[str, Any]) -> Dict[str, Any]:
+    """The loop result of the account's workspace ({} when it was not read: the account had input errors)."""
+    key = account["workspace"]["key"]
+    return next((r for r in (reads or {}).get("results", []) if (r.get("item") or {}).get("key") == key), {})
+
+
+def workspace_reason(account: Dict[str, Any], workspace_read: Dict[str, Any], connector_read: Dict[str, Any]) -> str:
     """Why the account's workspace cannot be used ('' when it can): its reads failed, or Sentinel is off."""
-    key = share["workspace"]["key"]
-    errors = shared.get("errors", {})
-    if share["needs_workspace_id"] and not shared.get("workspaces", {}).get(key):
+    if not account["external_id"] and "workspace" not in workspace_read:
         # A failed workspace read explains more than the connector list that failed after it.
-        return errors.get(key, "the workspace was not read")
-    sentinel_off = key in shared.get("not_onboarded", [])
-    if key in shared.get("listed", []):
+        return workspace_read.get("msg") or "the workspace was not read"
+    if "connectors" in connector_read:
         return ""
-    if sentinel_off:
+    if connector_read.get("sentinel_enabled") is False:
         # The connector list is refused when Sentinel is off. Offboarding has nothing to remove
         # there; onboarding goes on only if data_connector may enable Sentinel.
-        if share["state"] == "absent" or share["ensure_sentinel"]:
+        if account["state"] == "absent" or account["ensure_sentinel"]:
             return ""
         return (
             "Microsoft Sentinel is not enabled on workspace %s: enable it, or set cloudtrail_ensure_sentinel to true"
-            % workspace_label(share)
+            % workspace_label(account)
         )
-    return errors.get(key, "the data connectors were not listed")
+    return workspace_read.get("msg") or connector_read.get("msg") or "the data connectors were not listed"
 
 
-def external_id_reason(share, workspace):
+def external_id_reason(account: Dict[str, Any], workspace: Dict[str, Any]) -> str:
     """A given external ID that is not the workspace's ID ('' when it is, or when the workspace was not read).
 
     Sentinel sends the workspace ID as sts:ExternalId, so a role trusting another ID can never be
     assumed for this workspace: stopping here keeps it from being written (issue 11 case 7).
     """
-    given = (share.get("external_id") or "").lower()
+    given = account["external_id"].lower()
     actual = (workspace.get("customer_id") or "").lower()
     if not given or not actual or given == actual:
         return ""
@@ -125,86 +150,90 @@ def external_id_reason(share, workspace):
         "cloudtrail_external_id %s is not the workspace ID of workspace %s (its customer_id is %s): Sentinel sends "
         "the workspace ID as sts:ExternalId, so a role trusting another ID could not be assumed for it. Nothing was "
         "changed. Leave cloudtrail_external_id empty to use the workspace's ID"
-        % (given, workspace_label(share), actual)
+        % (given, workspace_label(account), actual)
     )
 
 
-def offboarding_mismatch(share, wanted, holder, by_id):
-    """A given connector ID that is not the connector of the role: removing the role would orphan a connector."""
-    if holder:
+def offboarding_reason(account: Dict[str, Any], arn: str, connectors: List[Dict[str, Any]]) -> str:
+    """A given connector ID that is not the connector of the role ('' when it is, or none was given).
+
+    Removing the role would leave that connector reading a role that no longer exists (issue 11 case 4).
+    """
+    wanted = account["connector_id"].lower()
+    if not wanted:
+        return ""
+    holder = next((c for c in connectors if matches_role(c, CLOUDTRAIL_KIND, arn)), None)
+    if holder and not same_id(holder.get("name"), wanted):
         return (
             "cloudtrail_connector_id %s is not the connector of role %s: connector %s holds it, and removing the "
             "role would leave that connector reading a role that no longer exists. Nothing was removed. Give "
-            "cloudtrail_connector_id %s, or leave it empty"
-            % (wanted, share["role_arn"], holder.get("name"), holder.get("name"))
+            "cloudtrail_connector_id %s, or leave it empty" % (wanted, arn, holder.get("name"), holder.get("name"))
         )
-    return (
-        "cloudtrail_connector_id %s holds role %s, not %s (built from cloudtrail_aws_account_id, cloudtrail_role_path "
-        "and cloudtrail_role_name). Nothing was removed. Check those variables, or leave cloudtrail_connector_id empty"
-        % (wanted, by_id.get("aws_role_arn"), share["role_arn"])
-    )
-
-
-def connector_id_reason(share, shared):
-    """Why the given connector ID cannot be used for the account's role ('' when it can).
-
-    Onboarding: another connector already holds the role (Sentinel would refuse a second one), or
-    the ID's connector reads another AWS account (repointing it would stop that account being
-    read, issue 11 case 3). Offboarding: the ID is not the connector of the role.
-    """
-    wanted = (share.get("connector_id") or "").lower()
-    if not wanted:
-        return ""
-    holder = connector_of_role(share, shared)
-    holder_differs = bool(holder) and (holder.get("name") or "").lower() != wanted
-    by_id = {} if holder else shared.get("connector_ids", {}).get("%s|%s" % (share["workspace"]["key"], wanted), {})
-    if share["state"] == "absent":
-        return offboarding_mismatch(share, wanted, holder, by_id) if holder_differs or by_id else ""
-    if holder_differs:
-        return holder_conflict(holder, CLOUDTRAIL_KIND, share["role_arn"], "cloudtrail_connector_id")
-    if by_id:
-        return repointing_refusal(by_id, share["role_arn"], "cloudtrail_connector_id") or ""
+    by_id = next((c for c in connectors if same_id(c.get("name"), wanted)), None)
+    if not holder and by_id:
+        return (
+            "cloudtrail_connector_id %s holds role %s, not %s (built from cloudtrail_aws_account_id, "
+            "cloudtrail_role_path and cloudtrail_role_name). Nothing was removed. Check those variables, or leave "
+            "cloudtrail_connector_id empty" % (wanted, by_id.get("aws_role_arn"), arn)
+        )
     return ""
 
 
-def stop_reason(share, shared, input_errors):
-    """Why the account cannot go on ('' when it can): its variables, its workspace, then what the reads show."""
-    if input_errors:
-        return "; ".join(input_errors)
-    workspace = shared.get("workspaces", {}).get(share["workspace"]["key"]) or {}
-    return workspace_reason(share, shared) or external_id_reason(share, workspace) or connector_id_reason(share, shared)
+def onboarding_connector(account: Dict[str, Any], arn: str, connectors: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The connector data_connector would converge ({} when none), or InvalidInput with the module's refusal.
 
-
-def connector_of_role(share, shared):
-    """The listed CloudTrail connector reading through the account's role ({} when none).
-
-    Role ARNs compare without regard to case, as IAM names do; Sentinel allows one connector per role.
+    The module's messages name its option connector_id; the user of the role gave cloudtrail_connector_id.
     """
-    return shared.get("connectors", {}).get("%s|%s" % (share["workspace"]["key"], share["role_arn"].lower()), {})
+    try:
+        current = find_connector(connectors, CLOUDTRAIL_KIND, arn, account["connector_id"] or None)[0]
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc).replace("connector_id", "cloudtrail_connector_id")) from None
+    return current or {}
 
 
-def cloudtrail_plan(share, shared, input_errors=None):
+def cloudtrail_plan(
+    account: Dict[str, Any], workspace_reads: Optional[Reads], connector_reads: Optional[Reads]
+) -> Dict[str, Any]:
     """The plan for one account (see RETURN)."""
-    reason = stop_reason(share, shared, input_errors or [])
-    connector = connector_of_role(share, shared)
-    wanted_id = (share.get("connector_id") or "").lower()
-    has_wanted_id = wanted_id in ("", (connector.get("name") or "").lower())
-    converged = bool(connector) and connector.get("logs_enabled") == share["logs_enabled"] and has_wanted_id
+    arn = role_arn(COMMERCIAL_PARTITION, account["aws_account_id"], account["role_path"], account["role_name"])
+    workspace_read, connector_read = read_of(workspace_reads, account), read_of(connector_reads, account)
+    workspace = workspace_read.get("workspace") or {}
+    connectors = connector_read.get("connectors") or []
+    plan = {
+        "stop_reason": "",
+        "role_arn": arn,
+        "workspace": workspace_label(account),
+        "workspace_id": account["external_id"] or workspace.get("customer_id"),
+        "connector": {},
+        "connector_converged": False,
+        "connector_to_remove": False,
+    }
+    reason = (
+        "; ".join(account["input_errors"])
+        or workspace_reason(account, workspace_read, connector_read)
+        or external_id_reason(account, workspace)
+    )
+    if not reason and account["state"] == "absent":
+        reason = offboarding_reason(account, arn, connectors)
+        removed = select_for_removal(connectors, CLOUDTRAIL_KIND, arn, account["connector_id"] or None)
+        plan.update(connector=removed or {}, connector_to_remove=bool(removed))
+    elif not reason:
+        try:
+            current = onboarding_connector(account, arn, connectors)
+        except InvalidInput as exc:
+            reason = str(exc)
+        else:
+            wanted = desired_connector(CLOUDTRAIL_KIND, arn, account["logs_enabled"])
+            converged = bool(current) and not connector_differs(current, wanted)
+            plan.update(connector=current, connector_converged=converged)
     if reason:
         tasks_file = "stop.yml"
-    elif share["state"] == "absent":
+    elif account["state"] == "absent":
         tasks_file = "absent.yml"
     else:
-        tasks_file = "present_connector_converged.yml" if converged else "present.yml"
-    workspace = shared.get("workspaces", {}).get(share["workspace"]["key"], {})
-    return {
-        "stop_reason": reason,
-        "tasks_file": tasks_file,
-        "workspace_id": share.get("external_id") or workspace.get("customer_id"),
-        "connector": connector,
-        "connector_converged": converged,
-        "connector_to_remove": bool(connector) and has_wanted_id,
-    }
+        tasks_file = "present_connector_converged.yml" if plan["connector_converged"] else "present.yml"
+    plan.update(stop_reason=reason, tasks_file=tasks_file)
+    return plan
 
 
 class FilterModule(object):

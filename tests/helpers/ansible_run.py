@@ -42,12 +42,16 @@ class PlaybookRun:
         return [decoder.raw_decode(self.stdout, match.end())[0] for match in _FAILED.finditer(self.stdout)]
 
     def failure_messages(self) -> list[str]:
-        """The ``msg`` of every failed task, and argument-spec errors of the role's validation."""
-        messages = []
+        """The ``msg`` of every failed task, and argument-spec errors of the role's validation, each once.
+
+        Once: the cloudtrail role fails an account again with the same message after recording it
+        for the run report (its rescue), so one failure prints two results.
+        """
+        messages: list[str] = []
         for result in self.failed_results():
             messages.append(str(result.get("msg", "")))
             messages.extend(str(error) for error in result.get("argument_errors", []))
-        return messages
+        return list(dict.fromkeys(messages))
 
 
 @dataclass

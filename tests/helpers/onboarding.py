@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from helpers.ansible_run import REPO
@@ -24,3 +26,37 @@ def role_vars(sb: Any, **extra: Any) -> dict[str, Any]:
     }
     variables.update(extra)
     return variables
+
+
+# The default callback prints the set_stats data (the run report of the playbooks) only when asked.
+REPORT_ENV = {"ANSIBLE_SHOW_CUSTOM_STATS": "true"}
+
+
+def report_rows(run: Any) -> list[dict[str, str]]:
+    """The rows of the playbooks' run report, as published with set_stats (the AWX artifact cloudtrail_report).
+
+    The run must have had REPORT_ENV: the default callback then ends with "\\tRUN: <the stats as JSON>".
+    """
+    [stats] = [line.split("RUN: ", 1)[1] for line in run.stdout.splitlines() if line.startswith("\tRUN: ")]
+    return json.loads(stats)["cloudtrail_report"]
+
+
+def accounts_inventory(path: Path, hosts: dict[str, dict[str, Any]]) -> Path:
+    """One inventory host per AWS account; sandbox keys AKIASBX<account> select that moto account."""
+    inventory = {
+        "all": {
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "hosts": {
+                host: {
+                    **variables,
+                    "cloudtrail_aws_connection": {
+                        "access_key": f"AKIASBX{variables['cloudtrail_aws_account_id']}",
+                        "secret_key": "sandbox",
+                    },
+                }
+                for host, variables in hosts.items()
+            },
+        }
+    }
+    path.write_text(json.dumps(inventory))
+    return path

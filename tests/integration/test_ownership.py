@@ -16,7 +16,7 @@ import pytest
 from sandbox import Sandbox
 
 from helpers.ansible_run import PlaybookRun, run_playbook
-from helpers.onboarding import OFFBOARD, ONBOARD, READ_ONLY_POLICY, ROLE_NAME, role_vars
+from helpers.onboarding import OFFBOARD, ONBOARD, READ_ONLY_POLICY, REPORT_ENV, ROLE_NAME, report_rows, role_vars
 from helpers.sandbox_state import cloudtrail_body, portal_put, sentinel_trust_policy
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def account_vars(sb: Sandbox, account: str = ACCOUNT, **extra: Any) -> dict[str,
 
 def play(sb: Sandbox, playbook: Path = ONBOARD, **kwargs: Any) -> PlaybookRun:
     extra_vars = kwargs.pop("extra_vars", None) or account_vars(sb)
-    return run_playbook(playbook, extra_vars=extra_vars, env=sb.env, **kwargs)
+    return run_playbook(playbook, extra_vars=extra_vars, env={**sb.env, **REPORT_ENV}, **kwargs)
 
 
 class Writes:
@@ -67,14 +67,9 @@ class Writes:
         return [f"{r['method']} {r['path'].split('?')[0]}" for r in self.sb.azure.write_requests() if r in new]
 
 
-def published(run: PlaybookRun, label: str) -> list[str]:
-    """The values of the lines the playbooks show, e.g. 'Role ownership'."""
-    prefix = f'"{label}:'
-    return [
-        line.strip().strip('",')[len(prefix) - 1 :].strip()
-        for line in run.stdout.splitlines()
-        if line.strip().startswith(prefix)
-    ]
+def reported(run: PlaybookRun, column: str) -> list[str]:
+    """One column of the playbooks' run report, e.g. 'ownership', one value per account."""
+    return [row[column] for row in report_rows(run)]
 
 
 def failed_with(run: PlaybookRun, *fragments: str) -> str:
@@ -178,7 +173,7 @@ def test_a_foreign_role_is_refused_before_any_write_and_taken_over_only_when_ask
     taken = play(sb, extra_vars=account_vars(sb, cloudtrail_take_over_role=True))
 
     assert taken.returncode == 0, taken.output
-    assert published(taken, "Role ownership") == ["taken_over"]
+    assert reported(taken, "ownership") == ["taken_over"]
     after = role_state(sb)
     assert external_ids(after) == [sb.env["SANDBOX_WORKSPACE_ID"]]
     assert (after["policies"], after["inline"], after["boundary"]) == ([READ_ONLY_POLICY], [], None)
@@ -189,7 +184,7 @@ def test_a_foreign_role_is_refused_before_any_write_and_taken_over_only_when_ask
     writes = Writes(sb)
     again = play(sb)
     assert again.returncode == 0 and again.stat("changed") == 0, again.output
-    assert published(again, "Role ownership") == ["managed"]
+    assert reported(again, "ownership") == ["managed"]
     assert writes.aws() == [] and writes.azure() == []
 
 
@@ -204,8 +199,8 @@ def test_a_hand_made_sentinel_role_and_connector_are_adopted_and_marked_only(cle
     run = play(sb, diff=True)
 
     assert run.returncode == 0, run.output
-    assert published(run, "Role ownership") == ["adopted"]
-    assert published(run, "Connector ID") == ["a7d1c0de-0000-4000-8000-0000000000a1"]
+    assert reported(run, "ownership") == ["adopted"]
+    assert reported(run, "connector_id") == ["a7d1c0de-0000-4000-8000-0000000000a1"]
     after = role_state(sb)
     assert MARKER in after["tags"] and "sentinel.aws:managed" in run.stdout  # the marker shows in the diff
     assert {k: v for k, v in after.items() if k != "tags"} == {k: v for k, v in before.items() if k != "tags"}
@@ -229,8 +224,10 @@ def test_offboarding_a_foreign_role_removes_nothing_and_says_what_it_left(clean_
     assert run.returncode == 0, run.output
     assert role_state(sb) == before
     assert writes.aws() == [] and writes.azure() == []
-    assert published(run, "IAM role ARN") == [f"{role_arn()} (kept, with what is listed below)"]
-    left = " ".join(published(run, "Left on role"))
+    # The report says the role was kept, and what is on it.
+    assert (reported(run, "role_arn"), reported(run, "outcome")) == ([role_arn()], ["unchanged"])
+    [left] = reported(run, "reason")
+    assert left.startswith("role kept, with ")
     assert "ec2.amazonaws.com" in left and "AmazonS3FullAccess" in left and "app-data" in left, run.output
 
     # Only when asked, offboarding deletes the role with everything on it.
@@ -238,7 +235,9 @@ def test_offboarding_a_foreign_role_removes_nothing_and_says_what_it_left(clean_
 
     assert taken.returncode == 0, taken.output
     assert role_state(sb) is None
-    assert published(taken, "IAM role ARN") == [f"{role_arn()} (removed)"]
+    assert [(row["role_arn"], row["outcome"], row["reason"]) for row in report_rows(taken)] == [
+        (role_arn(), "removed", "")
+    ]
     assert writes.azure() == []
 
 
@@ -256,7 +255,8 @@ def test_offboarding_a_sentinel_role_keeps_policies_added_by_hand(clean_sandbox:
     after = role_state(sb)
     assert after is not None and after["policies"] == [ADMINISTRATOR_ACCESS]
     assert f"{ACCOUNT}:DeleteRole" not in writes.aws()
-    assert "AdministratorAccess" in " ".join(published(run, "Left on role")), run.output
+    assert reported(run, "outcome") == ["removed"]
+    assert "AdministratorAccess" in " ".join(reported(run, "reason")), run.output
     assert [w.split()[0] for w in writes.azure()] == ["DELETE"]
 
 
@@ -327,7 +327,7 @@ def test_offboarding_with_another_role_path_removes_nothing_and_the_right_path_r
 
     assert right_path.returncode == 0, right_path.output
     assert connectors(sb) == {} and role_state(sb) is None
-    assert published(right_path, "IAM role ARN") == [f"{arn} (removed)"]
+    assert [(row["role_arn"], row["outcome"]) for row in report_rows(right_path)] == [(arn, "removed")]
 
 
 # --- case 5: extra permissions are drift on the collection's role, foreign on another -------------------------
@@ -411,6 +411,7 @@ def test_two_workspaces_share_the_role_and_neither_run_breaks_the_other(clean_sa
     assert checked.returncode == 0 and checked.stat("changed") == 2, checked.output
     assert writes.aws() == [] and writes.azure() == []
     assert external_ids(role_state(sb)) == sorted([workspace_a_id, WORKSPACE_B_ID])
+    assert reported(checked, "outcome") == ["would remove"]
 
     offboard_b = play(sb, OFFBOARD, extra_vars=vars_b)
 
@@ -420,8 +421,9 @@ def test_two_workspaces_share_the_role_and_neither_run_breaks_the_other(clean_sa
     assert connectors(sb, WORKSPACE_A) == {"a7d1c0de-0000-4000-8000-0000000000a1": arn}
     assert writes.aws() == [f"{ACCOUNT}:UpdateAssumeRolePolicy"]
     assert [w.split()[0] for w in writes.azure()] == ["DELETE"] and WORKSPACE_B in writes.azure()[0]
-    assert published(offboard_b, "IAM role ARN") == [f"{arn} (kept, with what is listed below)"]
-    assert workspace_a_id in " ".join(published(offboard_b, "Left on role")), offboard_b.output
+    [row] = report_rows(offboard_b)
+    assert (row["role_arn"], row["outcome"]) == (arn, "removed")
+    assert row["reason"].startswith("role kept, with ") and workspace_a_id in row["reason"], offboard_b.output
 
     # A still works, and still converged.
     writes = Writes(sb)

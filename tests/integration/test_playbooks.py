@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import yaml
 from sandbox import Sandbox
 
 from helpers.ansible_run import REPO, ansible_env, run_playbook
+from helpers.onboarding import ROLE_NAME, REPORT_ENV, accounts_inventory, report_rows, role_vars
 
 BIN = Path(sys.executable).parent
 EXAMPLES = REPO / "playbooks" / "examples"
@@ -56,6 +58,182 @@ def test_onboard_and_offboard_run_by_collection_name_with_the_sandbox_vars_file(
     assert offboard.stat("changed") == 2
     assert sb.azure.connectors(workspace=sb.env["SANDBOX_WORKSPACE_NAME"]) == []
     assert sb.aws.client("iam").list_roles()["Roles"] == []
+
+
+# --- the run report (issue 13) ----------------------------------------------------------------------
+
+# Three accounts to onboard, and one (the sandbox's default account) where a role of the name
+# Sentinel uses already serves something else: the ownership rules refuse it before any write.
+REPORT_ACCOUNTS = {
+    "aws-a": "111111111111",
+    "aws-b": "222222222222",
+    "aws-foreign": "123456789012",
+    "aws-c": "333333333333",
+}
+EC2_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def workspace_vars(sb: Sandbox, **extra: Any) -> dict[str, Any]:
+    """role_vars without the account: the inventory gives one per host."""
+    variables = role_vars(sb, **extra)
+    del variables["cloudtrail_hosts"], variables["cloudtrail_aws_account_id"]
+    return variables
+
+
+# What AWX keeps as a job's artifacts: the set_stats data of the run (stats.custom["_run"]).
+ARTIFACTS_CALLBACK = """
+import json, os
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "artifacts"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def v2_playbook_on_stats(self, stats):
+        with open(os.environ["ARTIFACTS_FILE"], "w") as artifacts:
+            json.dump(stats.custom.get("_run", {}), artifacts)
+"""
+
+
+def artifacts_callback(tmp_path: Path) -> dict[str, str]:
+    """The environment that makes ansible-playbook write the run's artifacts to tmp_path/artifacts.json."""
+    plugins = tmp_path / "callback_plugins"
+    plugins.mkdir()
+    (plugins / "artifacts.py").write_text(ARTIFACTS_CALLBACK)
+    return {
+        "ANSIBLE_CALLBACK_PLUGINS": str(plugins),
+        "ANSIBLE_CALLBACKS_ENABLED": "artifacts",
+        "ARTIFACTS_FILE": str(tmp_path / "artifacts.json"),
+    }
+
+
+def expected_rows(sb: Sandbox, outcome: str, ownership: str, reason: str) -> list[dict[str, str]]:
+    connectors = {c["properties"]["awsRoleArn"]: c["name"] for c in sb.azure.connectors(workspace="law-sentinel")}
+    rows = []
+    for host, account in REPORT_ACCOUNTS.items():
+        arn = f"arn:aws:iam::{account}:role/{ROLE_NAME}"
+        onboarded = host != "aws-foreign"
+        rows.append(
+            {
+                "host": host,
+                "account_id": account,
+                "role_arn": arn,
+                "connector_id": connectors[arn] if onboarded else "",
+                "workspace": "law-sentinel",
+                "ownership": ownership if onboarded else "",
+                "outcome": outcome if onboarded else "failed",
+                "reason": "" if onboarded else reason,
+            }
+        )
+    return rows
+
+
+@pytest.mark.slow
+def test_the_run_report_shows_every_account_with_the_failure_and_its_reason(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sb = clean_sandbox
+    sb.aws.client("iam", account_id="123456789012").create_role(
+        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(EC2_TRUST)
+    )
+    inventory = accounts_inventory(
+        tmp_path / "hosts.yml", {host: {"cloudtrail_aws_account_id": a} for host, a in REPORT_ACCOUNTS.items()}
+    )
+    report_file = tmp_path / "report.json"
+
+    first = run_playbook(
+        "sentinel.aws.onboard",
+        extra_vars=workspace_vars(sb, cloudtrail_report_path=str(report_file)),
+        env={**sb.env, **artifacts_callback(tmp_path)},
+        inventory=inventory,
+    )
+
+    assert first.returncode == 2, first.output
+    # PLAY RECAP still counts the foreign account as failed, and only it.
+    assert {host: first.stat("failed", host) for host in REPORT_ACCOUNTS} == {
+        "aws-a": 0,
+        "aws-b": 0,
+        "aws-foreign": 1,
+        "aws-c": 0,
+    }
+    artifacts = json.loads((tmp_path / "artifacts.json").read_text())
+    rows = artifacts["cloudtrail_report"]
+    [reason] = [row["reason"] for row in rows if row["host"] == "aws-foreign"]
+    assert f"role {ROLE_NAME} is not a Sentinel role" in reason and "ec2.amazonaws.com" in reason
+    assert rows == expected_rows(sb, "created", "created", reason)
+    assert json.loads(report_file.read_text()) == rows
+    assert (
+        sb.aws.client("iam", account_id="123456789012").list_attached_role_policies(RoleName=ROLE_NAME)[
+            "AttachedPolicies"
+        ]
+        == []
+    )
+
+    # A re-run, to CSV (from the extension), shown by the default callback: the same accounts, unchanged.
+    report_file = tmp_path / "report.csv"
+    again = run_playbook(
+        "sentinel.aws.onboard",
+        extra_vars=workspace_vars(sb, cloudtrail_report_path=str(report_file)),
+        env={**sb.env, **REPORT_ENV},
+        inventory=inventory,
+    )
+
+    assert again.returncode == 2, again.output
+    assert sum(again.stat("changed", host) for host in REPORT_ACCOUNTS) == 0, again.output
+    rows = report_rows(again)
+    assert rows == expected_rows(sb, "unchanged", "managed", reason)
+    assert list(csv.DictReader(report_file.open())) == rows
+    assert "4 accounts: 1 failed, 3 unchanged" in again.stdout
+    assert "aws-foreign  123456789012  arn:aws:iam::123456789012:role/MicrosoftSentinelRole" in again.stdout
+
+
+@pytest.mark.slow
+def test_the_run_report_is_shown_when_every_account_fails(clean_sandbox: Sandbox, tmp_path: Path) -> None:
+    """A play whose every host failed ends the playbook: the report must come before that."""
+    sb = clean_sandbox
+    accounts = {"aws-a": "111111111111", "aws-b": "222222222222"}
+    inventory = accounts_inventory(
+        tmp_path / "hosts.yml", {host: {"cloudtrail_aws_account_id": a} for host, a in accounts.items()}
+    )
+
+    for playbook in ("sentinel.aws.onboard", "sentinel.aws.offboard"):
+        run = run_playbook(
+            playbook,
+            # A wrong variable for every account: each stops before any cloud call.
+            extra_vars=workspace_vars(sb, cloudtrail_connector_id="1234"),
+            env={**sb.env, **REPORT_ENV},
+            inventory=inventory,
+        )
+
+        assert run.returncode == 2, run.output
+        assert all(run.stat("failed", host) == 1 for host in accounts), run.output
+        rows = report_rows(run)
+        assert [(row["host"], row["account_id"], row["outcome"]) for row in rows] == [
+            ("aws-a", "111111111111", "failed"),
+            ("aws-b", "222222222222", "failed"),
+        ]
+        assert all("cloudtrail_connector_id must be a GUID" in row["reason"] for row in rows), rows
+        assert "2 accounts: 2 failed" in run.stdout
+    assert sb.aws.write_requests() == [] and sb.azure.write_requests() == []
+
+
+@pytest.mark.parametrize("playbook", ["sentinel.aws.onboard", "sentinel.aws.offboard"])
+@pytest.mark.parametrize("args", [[], ["-e", "cloudtrail_hosts=aws_accounts"]], ids=["no-vars", "no-match"])
+def test_no_account_to_work_on_fails_and_says_what_to_give(playbook: str, args: list[str]) -> None:
+    """Not "skipping: no hosts matched" and exit 0, which reads as success."""
+    run = run_playbook(playbook, args=args)
+
+    assert run.returncode != 0
+    message = " ".join(run.failure_messages())
+    assert "No AWS account to work on" in message, run.output
+    assert "Give an inventory with one host per AWS account (-i inventory.yml" in message
+    assert "-e cloudtrail_hosts=localhost -e cloudtrail_aws_account_id=123456789012" in message
 
 
 def test_the_example_inventory_has_one_host_per_account() -> None:

@@ -13,14 +13,27 @@ import pytest
 from sandbox import Sandbox
 
 from helpers.ansible_run import PlaybookRun, run_playbook
-from helpers.onboarding import ONBOARD, OFFBOARD, ROLE_NAME, READ_ONLY_POLICY, SENTINEL_PRINCIPAL, role_vars
+from helpers.onboarding import (
+    OFFBOARD,
+    ONBOARD,
+    READ_ONLY_POLICY,
+    REPORT_ENV,
+    ROLE_NAME,
+    SENTINEL_PRINCIPAL,
+    accounts_inventory,
+    report_rows,
+    role_vars,
+)
 
 pytestmark = pytest.mark.slow
 
 
 def play(sb: Sandbox, playbook: Path = ONBOARD, **kwargs: Any) -> PlaybookRun:
     extra_vars = kwargs.pop("extra_vars", None) or role_vars(sb)
-    return run_playbook(playbook, extra_vars=extra_vars, env=sb.env, **kwargs)
+    return run_playbook(playbook, extra_vars=extra_vars, env={**sb.env, **REPORT_ENV}, **kwargs)
+
+
+EVENTS_LAND = "Events land in the AWSCloudTrail table"
 
 
 def assert_ok(run: PlaybookRun) -> None:
@@ -67,10 +80,19 @@ def test_onboard_creates_the_role_and_connector_then_a_second_run_changes_nothin
         connector["properties"]["dataTypes"]["logs"]["state"] == "enabled"
     )  # read back lower-case, as Sentinel answers
 
-    # The playbook ends by showing where the result is: role ARN, connector ID, workspace ID.
-    assert f"IAM role ARN:   {role_arn}" in run.stdout
-    assert f"Connector ID:   {connector['name']}" in run.stdout
-    assert f"Workspace ID:   {workspace_id}" in run.stdout
+    # The playbook ends with the run report: where the result is, and what was done.
+    expected = {
+        "host": "localhost",
+        "account_id": account,
+        "role_arn": role_arn,
+        "connector_id": connector["name"],
+        "workspace": "law-sentinel",
+        "ownership": "created",
+        "outcome": "created",
+        "reason": "",
+    }
+    assert report_rows(run) == [expected]
+    assert EVENTS_LAND in run.stdout
 
     # A second full run: zero changed tasks, and no write reached AWS or Azure.
     aws_before, azure_before = len(sb.aws.requests), len(sb.azure.requests)
@@ -83,9 +105,7 @@ def test_onboard_creates_the_role_and_connector_then_a_second_run_changes_nothin
     assert "Create or converge the Sentinel data connector" in run.stdout
     assert "Create or converge the Sentinel data connector" not in again.stdout
     # The converged path publishes the same result, taken from the shared connector list.
-    assert f"IAM role ARN:   {role_arn}" in again.stdout
-    assert f"Connector ID:   {connector['name']}" in again.stdout
-    assert f"Workspace ID:   {workspace_id}" in again.stdout
+    assert report_rows(again) == [{**expected, "ownership": "managed", "outcome": "unchanged"}]
     aws_writes = [r for r in sb.aws.write_requests() if r in sb.aws.requests[aws_before:]]
     azure_new = sb.azure.requests[azure_before:]
     assert aws_writes == []
@@ -131,6 +151,8 @@ def test_offboard_removes_the_connector_then_the_role_and_is_idempotent(clean_sa
     assert run.stat("changed") == 2
     assert connector_role_arns(sb) == []
     assert ROLE_NAME not in role_names(sb)
+    [row] = report_rows(run)
+    assert (row["outcome"], row["reason"], row["connector_id"]) == ("removed", "", "")
     # Order: the connector's DELETE reached Azure before IAM's DeleteRole reached AWS.
     [connector_delete] = [r for r in sb.azure.requests[azure_before:] if r["method"] == "DELETE"]
     [role_delete] = [r for r in sb.aws.requests[aws_before:] if r["action"] == "DeleteRole"]
@@ -140,6 +162,9 @@ def test_offboard_removes_the_connector_then_the_role_and_is_idempotent(clean_sa
     again = play(sb, OFFBOARD)
     assert_ok(again)
     assert again.stat("changed") == 0, again.output
+    # Nothing was there to remove: the report says so, and nothing claims a removal.
+    assert [row["outcome"] for row in report_rows(again)] == ["unchanged"]
+    assert "removed" not in again.stdout
     assert [r for r in sb.aws.write_requests() if r in sb.aws.requests[aws_before:]] == []
     assert [r for r in sb.azure.requests[azure_before:] if r["method"] == "DELETE"] == []
 
@@ -152,6 +177,26 @@ def test_check_mode_reports_changes_and_writes_nothing(clean_sandbox: Sandbox) -
     assert sb.aws.write_requests() == []
     assert sb.azure.write_requests() == []
     assert ROLE_NAME not in role_names(sb)
+    # The report says what would happen, and nothing claims events are on their way.
+    [row] = report_rows(run)
+    assert (row["outcome"], row["ownership"]) == ("would create", "created")
+    assert EVENTS_LAND not in run.stdout
+
+
+def test_check_mode_offboarding_says_what_would_be_removed(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    assert_ok(play(sb))
+    aws_before, azure_before = len(sb.aws.requests), len(sb.azure.requests)
+
+    run = play(sb, OFFBOARD, check=True)
+
+    assert_ok(run)
+    assert run.stat("changed") == 2
+    assert [r for r in sb.aws.requests[aws_before:] if r in sb.aws.write_requests()] == []
+    assert [r for r in sb.azure.requests[azure_before:] if r in sb.azure.write_requests()] == []
+    assert ROLE_NAME in role_names(sb) and connector_role_arns(sb)
+    assert [row["outcome"] for row in report_rows(run)] == ["would remove"]
+    assert "removed" not in run.stdout
 
 
 @pytest.mark.parametrize(
@@ -319,27 +364,6 @@ def arm_reads(sb: Sandbox, since: int) -> list[str]:
     return sorted(reads)
 
 
-def accounts_inventory(path: Path, hosts: dict[str, dict[str, Any]]) -> Path:
-    """One inventory host per AWS account; sandbox keys AKIASBX<account> select that moto account."""
-    inventory = {
-        "all": {
-            "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-            "hosts": {
-                host: {
-                    **variables,
-                    "cloudtrail_aws_connection": {
-                        "access_key": f"AKIASBX{variables['cloudtrail_aws_account_id']}",
-                        "secret_key": "sandbox",
-                    },
-                }
-                for host, variables in hosts.items()
-            },
-        }
-    }
-    path.write_text(json.dumps(inventory))
-    return path
-
-
 def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox: Sandbox, tmp_path: Path) -> None:
     """Workspace given with -e (hostvars show it): the workspace is read once per run, not once per account."""
     sb = clean_sandbox
@@ -359,7 +383,7 @@ def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox
     connectors = {c["properties"]["awsRoleArn"]: c["name"] for c in sb.azure.connectors(workspace="law-sentinel")}
 
     aws_before, azure_before = len(sb.aws.requests), len(sb.azure.requests)
-    again = run_playbook(ONBOARD, extra_vars=shared, env=sb.env, inventory=inventory)
+    again = run_playbook(ONBOARD, extra_vars=shared, env={**sb.env, **REPORT_ENV}, inventory=inventory)
 
     assert again.returncode == 0, again.output
     assert sum(again.stat("changed", host) for host in accounts) == 0, again.output
@@ -368,10 +392,10 @@ def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox
     # One workspace, three accounts: one workspace read and one connector list (which proves
     # Sentinel is enabled: no onboarding-state read).
     assert arm_reads(sb, azure_before) == ["connectors/law-sentinel", "workspace/law-sentinel"]
-    # data_connector did not run, yet each account's fact names its connector (the playbook shows it).
+    # data_connector did not run, yet each account's fact names its connector (the report shows it).
+    reported = {row["account_id"]: row["connector_id"] for row in report_rows(again)}
     for account in accounts.values():
-        connector_id = connectors[f"arn:aws:iam::{account}:role/{ROLE_NAME}"]
-        assert f"Connector ID:   {connector_id}" in again.stdout
+        assert reported[account] == connectors[f"arn:aws:iam::{account}:role/{ROLE_NAME}"]
 
 
 def test_accounts_on_two_workspaces_from_inventory_vars_each_use_their_own(

@@ -11,26 +11,33 @@ import pytest
 
 from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_plan import FilterModule
 
-plan = FilterModule().filters()["cloudtrail_plan"]
+cloudtrail_plan = FilterModule().filters()["cloudtrail_plan"]
 
 KEY = "/rg-sentinel/law-sentinel/"
-ARN = "arn:aws:iam::123456789012:role/MicrosoftSentinelRole"
+ACCOUNT = "123456789012"
+ARN = f"arn:aws:iam::{ACCOUNT}:role/MicrosoftSentinelRole"
 WORKSPACE_ID = "2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c"
+KIND = "AmazonWebServicesCloudTrail"
 CONNECTOR = {
     "name": "c0a8f5a4-7d0e-4c1b-9f2a-3b4c5d6e7f80",
     "id": "/subscriptions/x/c",
+    "kind": KIND,
     "logs_enabled": True,
     "aws_role_arn": ARN,
 }
 OTHER_ID = "0f0e0d0c-0b0a-4909-8807-060504030201"
+WORKSPACE = {"key": KEY, "options": {"resource_group": "rg-sentinel", "workspace_name": "law-sentinel"}}
 
 
-def share(**overrides: Any) -> dict[str, Any]:
+def account(**overrides: Any) -> dict[str, Any]:
+    """The role's cloudtrail__account fact (tasks/validate.yml)."""
     base = {
-        "workspace": {"key": KEY, "workspace_name": "law-sentinel", "workspace_resource_id": ""},
-        "needs_workspace_id": True,
+        "input_errors": [],
+        "workspace": WORKSPACE,
         "state": "present",
-        "role_arn": ARN,
+        "aws_account_id": ACCOUNT,
+        "role_path": "/",
+        "role_name": "MicrosoftSentinelRole",
         "external_id": "",
         "connector_id": "",
         "logs_enabled": True,
@@ -39,101 +46,140 @@ def share(**overrides: Any) -> dict[str, Any]:
     return {**base, **overrides}
 
 
-def shared(**overrides: Any) -> dict[str, Any]:
-    base = {
-        "workspaces": {KEY: {"customer_id": WORKSPACE_ID}},
-        "listed": [KEY],
-        "not_onboarded": [],
-        # Keyed by the lower-cased ARN: IAM may spell the role's name in another case.
-        "connectors": {f"{KEY}|{ARN.lower()}": CONNECTOR},
-        "connector_ids": {f"{KEY}|{CONNECTOR['name']}": CONNECTOR},
-        "errors": {},
-    }
-    return {**base, **overrides}
+def loop_result(**result: Any) -> dict[str, Any]:
+    """What a run_once loop registers: one result per workspace item (tasks/shared_reads.yml)."""
+    return {"changed": False, "results": [{"item": WORKSPACE, "changed": False, **result}] if result else []}
+
+
+def workspace_read(**result: Any) -> dict[str, Any]:
+    return loop_result(**(result or {"workspace": {"customer_id": WORKSPACE_ID}}))
+
+
+def connector_read(*connectors: dict[str, Any], **result: Any) -> dict[str, Any]:
+    return loop_result(**(result or {"connectors": list(connectors)}))
+
+
+def plan(
+    the_account: dict[str, Any], workspaces: dict[str, Any] | None = None, connectors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return cloudtrail_plan(
+        the_account,
+        workspace_read() if workspaces is None else workspaces,
+        connector_read(CONNECTOR) if connectors is None else connectors,
+    )
 
 
 def test_a_converged_account_only_converges_its_role() -> None:
-    result = plan(share(), shared())
+    result = plan(account())
     assert result == {
         "stop_reason": "",
         "tasks_file": "present_connector_converged.yml",
+        "role_arn": ARN,
+        "workspace": "law-sentinel",
         "workspace_id": WORKSPACE_ID,
         "connector": CONNECTOR,
         "connector_converged": True,
-        "connector_to_remove": True,
+        "connector_to_remove": False,
     }
 
 
-def test_the_role_arn_is_matched_without_regard_to_case() -> None:
-    assert plan(share(role_arn=ARN.upper().replace("ARN:AWS:IAM", "arn:aws:iam")), shared())["connector"] == CONNECTOR
+def test_the_role_arn_is_built_as_connector_role_builds_it() -> None:
+    result = plan(account(role_path="/sentinel/", role_name="Reader"))
+    assert result["role_arn"] == f"arn:aws:iam::{ACCOUNT}:role/sentinel/Reader"
 
 
 @pytest.mark.parametrize(
-    "overrides,listed",
+    "listed_arn",
     [
-        ({}, {"connectors": {}}),  # no connector for the role yet
-        ({"logs_enabled": False}, {}),  # logs state differs
-        # another connector ID wanted, no connector holding the role yet
-        ({"connector_id": "0f0e0d0c-0b0a-4909-8807-060504030201"}, {"connectors": {}}),
+        ARN.replace("MicrosoftSentinelRole", "MICROSOFTSENTINELROLE"),  # IAM names ignore case
+        f"  {ARN} ",  # as the module compares: stripped, then lower-cased (issue 14)
     ],
 )
-def test_a_missing_or_different_connector_is_converged_by_present(overrides: dict, listed: dict) -> None:
-    result = plan(share(**overrides), shared(**listed))
+def test_the_role_arn_is_matched_as_the_module_matches_it(listed_arn: str) -> None:
+    listed = {**CONNECTOR, "aws_role_arn": listed_arn}
+    result = plan(account(), connectors=connector_read(listed))
+    assert (result["connector"], result["tasks_file"]) == (listed, "present_connector_converged.yml")
+
+
+@pytest.mark.parametrize(
+    "overrides,connectors",
+    [
+        ({}, []),  # no connector for the role yet
+        ({"logs_enabled": False}, [CONNECTOR]),  # logs state differs
+        ({"connector_id": OTHER_ID}, []),  # another connector ID wanted, no connector holding the role yet
+        ({}, [{**CONNECTOR, "kind": "AmazonWebServicesS3"}]),  # another kind does not hold the role
+    ],
+)
+def test_a_missing_or_different_connector_is_converged_by_present(overrides: dict, connectors: list) -> None:
+    result = plan(account(**overrides), connectors=connector_read(*connectors))
     assert result["tasks_file"] == "present.yml"
     assert result["connector_converged"] is False
 
 
 def test_the_given_connector_id_matches_without_regard_to_case() -> None:
-    result = plan(share(connector_id=CONNECTOR["name"].upper()), shared())
+    result = plan(account(connector_id=CONNECTOR["name"].upper()))
     assert result["tasks_file"] == "present_connector_converged.yml"
 
 
 def test_a_given_external_id_wins_over_the_workspace_read() -> None:
     given = "11111111-2222-4333-8444-555555555555"
-    assert plan(share(external_id=given, needs_workspace_id=False), shared(workspaces={}))["workspace_id"] == given
+    assert plan(account(external_id=given), workspaces=loop_result())["workspace_id"] == given
+
+
+def test_the_reads_of_other_workspaces_are_not_the_accounts() -> None:
+    other = {"key": "//law-other/", "options": {"workspace_name": "law-other"}}
+    reads = workspace_read()
+    reads["results"].insert(0, {"item": other, "workspace": {"customer_id": "other"}})
+    assert plan(account(), workspaces=reads)["workspace_id"] == WORKSPACE_ID
 
 
 def test_offboarding_removes_only_the_connector_of_the_role() -> None:
-    assert plan(share(state="absent"), shared())["tasks_file"] == "absent.yml"
-    assert plan(share(state="absent"), shared())["connector_to_remove"] is True
-    assert plan(share(state="absent"), shared(connectors={}))["connector_to_remove"] is False
+    assert plan(account(state="absent"))["tasks_file"] == "absent.yml"
+    assert plan(account(state="absent"))["connector_to_remove"] is True
+    assert plan(account(state="absent"), connectors=connector_read())["connector_to_remove"] is False
     # A given ID that is the role's connector (any case) is removed; none listed at all: the role still goes.
-    assert plan(share(state="absent", connector_id=CONNECTOR["name"].upper()), shared())["connector_to_remove"]
-    unlisted = plan(share(state="absent", connector_id=OTHER_ID), shared(connectors={}))
+    assert plan(account(state="absent", connector_id=CONNECTOR["name"].upper()))["connector_to_remove"]
+    unlisted = plan(account(state="absent", connector_id=OTHER_ID), connectors=connector_read())
     assert (unlisted["tasks_file"], unlisted["connector_to_remove"]) == ("absent.yml", False)
 
 
 def test_input_errors_stop_the_account_first() -> None:
-    result = plan(share(), shared(errors={KEY: "workspace not found"}), ["a is wrong", "b is wrong"])
+    failed = workspace_read(msg="workspace not found")
+    result = plan(account(input_errors=["a is wrong", "b is wrong"]), workspaces=failed)
     assert (result["stop_reason"], result["tasks_file"]) == ("a is wrong; b is wrong", "stop.yml")
+    # An account with input errors was left out of the reads: its workspace has no result.
+    assert plan(account(input_errors=["a is wrong"]), loop_result(), loop_result())["stop_reason"] == "a is wrong"
 
 
 def test_a_failed_workspace_read_stops_with_its_message() -> None:
-    result = plan(share(), shared(workspaces={}, listed=[], errors={KEY: "Workspace law-sentinel was not found"}))
+    failed = workspace_read(failed=True, msg="Workspace law-sentinel was not found")
+    result = plan(account(), workspaces=failed, connectors=connector_read(failed=True, msg="not found either"))
     assert (result["stop_reason"], result["tasks_file"]) == ("Workspace law-sentinel was not found", "stop.yml")
-    assert plan(share(), shared(workspaces={}))["stop_reason"] == "the workspace was not read"
+    assert plan(account(), workspaces=loop_result())["stop_reason"] == "the workspace was not read"
 
 
 def test_a_failed_connector_list_stops_with_its_message() -> None:
-    assert plan(share(), shared(listed=[], errors={KEY: "access denied"}))["stop_reason"] == "access denied"
-    assert plan(share(), shared(listed=[]))["stop_reason"] == "the data connectors were not listed"
+    assert plan(account(), connectors=connector_read(msg="access denied"))["stop_reason"] == "access denied"
+    assert plan(account(), connectors=loop_result())["stop_reason"] == "the data connectors were not listed"
 
 
 def test_sentinel_off_stops_onboarding_unless_it_may_be_enabled() -> None:
-    off = shared(listed=[], not_onboarded=[KEY], connectors={})
-    reason = plan(share(), off)["stop_reason"]
+    off = connector_read(failed=True, sentinel_enabled=False, msg="not onboarded")
+    reason = plan(account(), connectors=off)["stop_reason"]
     assert reason.startswith("Microsoft Sentinel is not enabled on workspace law-sentinel")
     assert "cloudtrail_ensure_sentinel" in reason
-    assert plan(share(ensure_sentinel=True), off)["tasks_file"] == "present.yml"
+    assert plan(account(ensure_sentinel=True), connectors=off)["tasks_file"] == "present.yml"
     # Offboarding: a workspace without Sentinel has no connector to remove, the role still goes.
-    assert plan(share(state="absent"), off)["tasks_file"] == "absent.yml"
+    assert plan(account(state="absent"), connectors=off)["tasks_file"] == "absent.yml"
 
 
 def test_sentinel_off_names_a_workspace_given_by_resource_id() -> None:
     resource_id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws"
-    workspace = {"key": "///" + resource_id, "workspace_name": "", "workspace_resource_id": resource_id}
-    off = shared(listed=[], not_onboarded=[workspace["key"]], workspaces={workspace["key"]: {}})
-    assert resource_id in plan(share(workspace=workspace, needs_workspace_id=False), off)["stop_reason"]
+    workspace = {"key": "///" + resource_id, "options": {"workspace_resource_id": resource_id}}
+    off = {"results": [{"item": workspace, "failed": True, "sentinel_enabled": False, "msg": "not onboarded"}]}
+    given = "11111111-2222-4333-8444-555555555555"
+    result = plan(account(workspace=workspace, external_id=given), workspaces=loop_result(), connectors=off)
+    assert resource_id in result["stop_reason"]
 
 
 # --- issue 11: what the shared reads show stops an account before any write --------------------------
@@ -142,7 +188,7 @@ def test_sentinel_off_names_a_workspace_given_by_resource_id() -> None:
 def test_a_given_external_id_that_is_not_the_workspace_id_stops_the_account() -> None:
     given = "11111111-2222-4333-8444-555555555555"
     for state in ("present", "absent"):
-        result = plan(share(external_id=given, needs_workspace_id=False, state=state), shared())
+        result = plan(account(external_id=given, state=state))
         assert result["tasks_file"] == "stop.yml"
         assert result["stop_reason"].startswith(
             f"cloudtrail_external_id {given} is not the workspace ID of workspace law-sentinel "
@@ -152,56 +198,66 @@ def test_a_given_external_id_that_is_not_the_workspace_id_stops_the_account() ->
 
 
 def test_a_given_external_id_is_compared_without_regard_to_case() -> None:
-    result = plan(share(external_id=WORKSPACE_ID.upper(), needs_workspace_id=False), shared())
+    result = plan(account(external_id=WORKSPACE_ID.upper()))
     assert (result["stop_reason"], result["tasks_file"]) == ("", "present_connector_converged.yml")
 
 
 def test_a_given_external_id_goes_on_unchecked_when_the_workspace_was_not_read() -> None:
     given = "11111111-2222-4333-8444-555555555555"
-    result = plan(share(external_id=given, needs_workspace_id=False), shared(workspaces={}, errors={KEY: "denied"}))
+    result = plan(account(external_id=given), workspaces=workspace_read(failed=True, msg="denied"))
     assert (result["stop_reason"], result["workspace_id"]) == ("", given)
 
 
-def repointed(account: str) -> dict[str, Any]:
-    """The shared reads when OTHER_ID is a connector of a role in ``account`` and nothing holds ARN."""
-    theirs = {**CONNECTOR, "name": OTHER_ID, "aws_role_arn": f"arn:aws:iam::{account}:role/MicrosoftSentinelRole"}
-    return shared(connectors={}, connector_ids={f"{KEY}|{OTHER_ID}": theirs})
+def repointed(account_id: str) -> dict[str, Any]:
+    """The connector list when OTHER_ID is a connector of another role in ``account_id`` and nothing holds ARN."""
+    theirs = {**CONNECTOR, "name": OTHER_ID, "aws_role_arn": f"arn:aws:iam::{account_id}:role/OldSentinelRole"}
+    return connector_read(theirs)
 
 
 def test_onboarding_with_another_accounts_connector_id_stops_before_any_write() -> None:
     """Issue 11 case 3: the connector of 111111111111 would be repointed at 123456789012's role."""
-    result = plan(share(connector_id=OTHER_ID.upper()), repointed("111111111111"))
+    result = plan(account(connector_id=OTHER_ID.upper()), connectors=repointed("111111111111"))
     assert result["tasks_file"] == "stop.yml"
     assert result["stop_reason"].startswith(
         f"cloudtrail_connector_id {OTHER_ID} is the connector of AWS account 111111111111"
     )
-    assert "arn:aws:iam::111111111111:role/MicrosoftSentinelRole" in result["stop_reason"]
+    assert "arn:aws:iam::111111111111:role/OldSentinelRole" in result["stop_reason"]
+    assert "Leave cloudtrail_connector_id empty" in result["stop_reason"]
 
 
 def test_onboarding_with_the_connector_id_of_a_renamed_role_of_the_account_updates_it() -> None:
-    result = plan(share(connector_id=OTHER_ID), repointed("123456789012"))
+    result = plan(account(connector_id=OTHER_ID), connectors=repointed(ACCOUNT))
     assert (result["stop_reason"], result["tasks_file"]) == ("", "present.yml")
+    assert result["connector"]["name"] == OTHER_ID
 
 
 def test_onboarding_with_an_id_other_than_the_role_connectors_stops_before_any_write() -> None:
-    result = plan(share(connector_id=OTHER_ID), shared())
+    result = plan(account(connector_id=OTHER_ID))
     assert result["tasks_file"] == "stop.yml"
     assert result["stop_reason"].startswith(f"connector {CONNECTOR['name']} already connects role {ARN}")
     assert "Omit cloudtrail_connector_id" in result["stop_reason"]
 
 
+def test_onboarding_with_the_id_of_a_connector_of_another_kind_stops_before_any_write() -> None:
+    s3 = {"name": OTHER_ID, "kind": "AmazonWebServicesS3", "id": "/subscriptions/x/s3"}
+    result = plan(account(connector_id=OTHER_ID), connectors=connector_read(s3))
+    assert result["tasks_file"] == "stop.yml"
+    assert result["stop_reason"].startswith(f"cloudtrail_connector_id {OTHER_ID} is already used by a connector")
+
+
 def test_offboarding_with_an_id_other_than_the_role_connectors_stops_before_anything_is_removed() -> None:
     """Issue 11 case 4: the role would go and its connector would stay, reading nothing."""
-    result = plan(share(state="absent", connector_id=OTHER_ID), shared())
+    result = plan(account(state="absent", connector_id=OTHER_ID))
     assert result["tasks_file"] == "stop.yml"
     assert result["stop_reason"].startswith(f"cloudtrail_connector_id {OTHER_ID} is not the connector of role {ARN}")
     assert f"connector {CONNECTOR['name']} holds it" in result["stop_reason"]
 
 
 def test_offboarding_with_the_id_of_another_roles_connector_stops_before_anything_is_removed() -> None:
-    for account in ("111111111111", "123456789012"):
-        result = plan(share(state="absent", connector_id=OTHER_ID), repointed(account))
+    for account_id in ("111111111111", ACCOUNT):
+        result = plan(account(state="absent", connector_id=OTHER_ID), connectors=repointed(account_id))
         assert result["tasks_file"] == "stop.yml"
         assert result["stop_reason"].startswith(
-            f"cloudtrail_connector_id {OTHER_ID} holds role arn:aws:iam::{account}:role/MicrosoftSentinelRole, not {ARN}"
+            f"cloudtrail_connector_id {OTHER_ID} holds role arn:aws:iam::{account_id}:role/OldSentinelRole, "
+            f"not {ARN}"
         )
