@@ -49,6 +49,7 @@ from ansible.module_utils.common.validation import check_type_int
 
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     check_resource_group,
+    check_workspace_choice,
     check_workspace_name,
     parse_workspace_resource_id,
 )
@@ -118,17 +119,12 @@ def _single_value_rules(variables):
 
 
 def _workspace_errors(variables):
-    by_id = _given(variables.get("cloudtrail_workspace_resource_id"))
-    by_name = _given(variables.get("cloudtrail_workspace_name")) or _given(variables.get("cloudtrail_resource_group"))
-    if by_id == by_name:
-        return [
-            "give the workspace either as cloudtrail_workspace_name and cloudtrail_resource_group, "
-            "or as cloudtrail_workspace_resource_id (not both)"
-        ]
-    if by_name and not all(
-        _given(variables.get(name)) for name in ("cloudtrail_workspace_name", "cloudtrail_resource_group")
-    ):
-        return ["cloudtrail_workspace_name and cloudtrail_resource_group go together: give both"]
+    # The modules' own rule (sentinel.check_workspace_choice), worded with the role's variables.
+    names = {option: "cloudtrail_" + option for option in ("workspace_name", "resource_group", "workspace_resource_id")}
+    try:
+        check_workspace_choice({option: variables.get(name) for option, name in names.items()}, names)
+    except InvalidInput as exc:
+        return [str(exc)]
     return []
 
 

@@ -223,7 +223,7 @@ def test_the_run_report_is_shown_when_every_account_fails(clean_sandbox: Sandbox
     assert sb.aws.write_requests() == [] and sb.azure.write_requests() == []
 
 
-@pytest.mark.parametrize("playbook", ["sentinel.aws.onboard", "sentinel.aws.offboard"])
+@pytest.mark.parametrize("playbook", ["sentinel.aws.onboard", "sentinel.aws.offboard", "sentinel.aws.verify"])
 @pytest.mark.parametrize("args", [[], ["-e", "cloudtrail_hosts=aws_accounts"]], ids=["no-vars", "no-match"])
 def test_no_account_to_work_on_fails_and_says_what_to_give(playbook: str, args: list[str]) -> None:
     """Not "skipping: no hosts matched" and exit 0, which reads as success."""
