@@ -91,7 +91,6 @@ _value:
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import COMMERCIAL_PARTITION, role_arn
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     CLOUDTRAIL_KIND,
     connector_differs,
@@ -101,7 +100,11 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     same_id,
     select_for_removal,
 )
-from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
+    COMMERCIAL_PARTITION,
+    InvalidInput,
+    role_arn,
+)
 
 Reads = Dict[str, Any]
 

@@ -33,7 +33,9 @@ from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import r
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import require_narrowed
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import split_trust
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import COMMERCIAL_PARTITION
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import role_arn
 
 # The one retry policy for IAM and STS calls: throttling and 5xx codes with jittered exponential
 # backoff. AWSRetry's list has Throttling but not ThrottlingException, which IAM and STS answer
@@ -48,7 +50,6 @@ RETRY_NEW_ROLE = AWSRetry.jittered_backoff(
     retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=RETRIED_ERROR_CODES + ["NoSuchEntity"]
 )
 
-COMMERCIAL_PARTITION = "aws"
 DEFAULT_POLICY = "AWSCloudTrail_ReadOnlyAccess"
 # CloudTrail renamed its read-only managed policy in June 2022; the old one stays attached where it
 # was but cannot be attached to new roles (AWS CloudTrail user guide, "AWS managed policies").
@@ -216,10 +217,6 @@ def _require_partition(option: str, arn_parts: dict, partition: str) -> None:
             "%s: the ARN is in partition %r but the region is in partition %r"
             % (option, arn_parts["partition"], partition)
         )
-
-
-def role_arn(partition: str, account_id: str, path: str, name: str) -> str:
-    return "arn:%s:iam::%s:role%s%s" % (partition, account_id, path, name)
 
 
 def role_view(role: dict, attached: list, inline: list, microsoft_account_id: str) -> dict:
