@@ -163,6 +163,32 @@ def _wait_timeout_errors(variables):
     return []
 
 
+# The role's verification waits at most two hours: first data takes 20-30 minutes (Sentinel's
+# documentation), and a run must not hold an AWX job for longer.
+MAX_VERIFY_TIMEOUT = 7200
+
+
+def _verify_errors(variables):
+    timeout, interval = variables.get("cloudtrail_verify_timeout"), variables.get("cloudtrail_verify_interval")
+    if timeout is None or interval is None:
+        return []
+    errors = []
+    timeout_seconds, interval_seconds = _seconds(timeout), _seconds(interval)
+    if timeout_seconds is None or not 1 <= timeout_seconds <= MAX_VERIFY_TIMEOUT:
+        errors.append(
+            "cloudtrail_verify_timeout must be a whole number of seconds from 1 to %d, got %r"
+            % (MAX_VERIFY_TIMEOUT, timeout)
+        )
+    if interval_seconds is None or interval_seconds < 1:
+        errors.append("cloudtrail_verify_interval must be a whole number of seconds, 1 or more, got %r" % (interval,))
+    elif not errors and interval_seconds > timeout_seconds:
+        errors.append(
+            "cloudtrail_verify_interval (%d) must not be longer than cloudtrail_verify_timeout (%d)"
+            % (interval_seconds, timeout_seconds)
+        )
+    return errors
+
+
 def _partition_errors(variables):
     try:
         connection = check_connection("cloudtrail_aws_connection", variables.get("cloudtrail_aws_connection"), "aws")
@@ -185,7 +211,7 @@ def cloudtrail_input_errors(variables):
             check(name, variables.get(name))
         except InvalidInput as exc:
             errors.append(str(exc))
-    for group in (_workspace_errors, _policy_errors, _wait_timeout_errors, _partition_errors):
+    for group in (_workspace_errors, _policy_errors, _wait_timeout_errors, _verify_errors, _partition_errors):
         errors += group(variables)
     return errors
 

@@ -67,7 +67,10 @@ _value:
       description: Why the account stops before any change; empty when it goes on.
       type: str
     tasks_file:
-      description: C(stop.yml), C(absent.yml), C(present.yml), or C(present_connector_converged.yml) when the connector is already as wanted.
+      description:
+        - C(stop.yml), C(absent.yml), C(present.yml), or C(present_connector_converged.yml) when the connector is already as wanted.
+        - With C(verify) in the account (C(cloudtrail_verify), not in check mode), C(present_verify.yml) or
+          C(present_connector_converged_verify.yml).
       type: str
     role_arn:
       description: The ARN of the account's IAM role, built from its account ID, path and name (no AWS call).
@@ -234,7 +237,10 @@ def cloudtrail_plan(
     elif account["state"] == "absent":
         tasks_file = "absent.yml"
     else:
-        tasks_file = "present_connector_converged.yml" if plan["connector_converged"] else "present.yml"
+        # The _verify files import the same tasks, then tasks/verify.yml: a single include either
+        # way, so that the default (no verification) runs not even a skipped task more per account.
+        tasks_file = "present_connector_converged" if plan["connector_converged"] else "present"
+        tasks_file += "_verify.yml" if account.get("verify") else ".yml"
     plan.update(stop_reason=reason, tasks_file=tasks_file)
     return plan
 

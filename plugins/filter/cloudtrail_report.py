@@ -91,6 +91,9 @@ EVENTS_NOTE = "Events land in the AWSCloudTrail table of the workspace (first da
 def _reason(connector: Mapping[str, Any]) -> str:
     if connector.get("reason"):
         return str(connector["reason"])
+    ingestion = connector.get("ingestion")
+    if ingestion:  # cloudtrail_verify: the verdict of an account that did not fail on it
+        return "ingestion %s: %s" % (ingestion.get("verdict"), ingestion.get("reason"))
     left = connector.get("left_behind") or []
     if left:
         return "role kept, with " + "; ".join(str(thing) for thing in left)

@@ -23,6 +23,8 @@ GOOD = {
     "cloudtrail_workspace_name": "law-sentinel",
     "cloudtrail_resource_group": "rg-sentinel",
     "cloudtrail_wait_timeout": 60,
+    "cloudtrail_verify_timeout": 1800,
+    "cloudtrail_verify_interval": 60,
     "cloudtrail_aws_connection": {"region": "eu-west-1"},
 }
 
@@ -67,6 +69,11 @@ def test_account_id_read_as_a_number_is_checked_as_text():
         ("cloudtrail_workspace_name", "law sentinel"),
         ("cloudtrail_resource_group", "rg/sentinel"),
         ("cloudtrail_wait_timeout", -5),
+        ("cloudtrail_verify_timeout", 0),
+        ("cloudtrail_verify_timeout", 7201),
+        ("cloudtrail_verify_timeout", "soon"),
+        ("cloudtrail_verify_interval", 0),
+        ("cloudtrail_verify_interval", 1801),
     ],
 )
 def test_each_broken_rule_names_the_variable(variable, value):
@@ -130,6 +137,7 @@ def test_digits_of_other_scripts_are_not_an_account_id():
     [
         ("cloudtrail_wait_timeout", "120"),  # -e cloudtrail_wait_timeout=120 is text
         ("cloudtrail_wait_timeout", 0),
+        ("cloudtrail_verify_timeout", "600"),  # -e gives text too
         ("cloudtrail_role_name", 20240101),  # IAM allows all-digit role names; YAML reads them as numbers
         ("cloudtrail_role_description", 42),
         ("cloudtrail_workspace_name", 2024),

@@ -44,6 +44,7 @@ def account(**overrides: Any) -> dict[str, Any]:
         "connector_id": "",
         "logs_enabled": True,
         "ensure_sentinel": False,
+        "verify": False,
     }
     return {**base, **overrides}
 
@@ -116,6 +117,18 @@ def test_a_missing_or_different_connector_is_converged_by_present(overrides: dic
     result = plan(account(**overrides), connectors=connector_read(*connectors))
     assert result["tasks_file"] == "present.yml"
     assert result["connector_converged"] is False
+
+
+@pytest.mark.parametrize(
+    "connectors, tasks_file",
+    [([], "present_verify.yml"), ([CONNECTOR], "present_connector_converged_verify.yml")],
+)
+def test_verify_adds_the_verification_to_the_same_tasks(connectors: list, tasks_file: str) -> None:
+    assert plan(account(verify=True), connectors=connector_read(*connectors))["tasks_file"] == tasks_file
+
+
+def test_verify_does_not_apply_to_offboarding() -> None:
+    assert plan(account(verify=True, state="absent"))["tasks_file"] == "absent.yml"
 
 
 def test_the_given_connector_id_matches_without_regard_to_case() -> None:

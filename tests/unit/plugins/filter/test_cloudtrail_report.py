@@ -160,3 +160,9 @@ def test_the_csv_file_holds_the_rows_under_a_header(path: str, fmt: str) -> None
 def test_an_unknown_format_is_refused_by_name() -> None:
     with pytest.raises(AnsibleFilterError, match="the report format must be json or csv .* got 'xml'"):
         report(["prod"], HOSTVARS, path="/tmp/report.xml", format="xml")
+
+
+def test_a_verified_account_reports_its_ingestion_verdict() -> None:
+    verified = fact(ingestion={"verdict": "waiting", "reason": "no events yet", "fixes": []})
+    [row] = report(["prod"], {"prod": {"cloudtrail_connector": verified}})["rows"]
+    assert row["reason"] == "ingestion waiting: no events yet"
