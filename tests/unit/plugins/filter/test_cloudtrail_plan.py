@@ -281,7 +281,14 @@ def test_offboarding_with_the_id_of_another_roles_connector_stops_before_anythin
 def test_the_role_filters_import_neither_boto3_nor_the_azure_sdk():
     # They run in the controller's worker of every account: importing boto3 (or azure-*) there
     # cost each account ~0.2 s of CPU, which at 50 accounts made the converged run 1.7 times slower.
-    filters = ("cloudtrail_plan", "cloudtrail_input_errors", "cloudtrail_connection", "cloudtrail_outcome")
+    filters = (
+        "cloudtrail_plan",
+        "cloudtrail_input_errors",
+        "cloudtrail_connection",
+        "cloudtrail_outcome",
+        "cloudtrail_report",
+        "cloudtrail_verify_batch",
+    )
     imported = "; ".join("import ansible_collections.sentinel.aws.plugins.filter.%s" % name for name in filters)
     heavy = "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'azure')))"
     code = "import sys; sys.path[:0] = %r; %s; %s" % (sys.path, imported, heavy)
