@@ -56,9 +56,14 @@ CONNECTION_TIMEOUT = 30
 DEFAULT_READ_TIMEOUT = 60
 
 
-def known_cloud(name: str) -> Optional[Dict[str, str]]:
+def cloud_key(name: str) -> str:
+    """The key of KNOWN_CLOUDS a cloud name stands for (case-insensitive, aliases resolved)."""
     key = name.strip().lower()
-    return KNOWN_CLOUDS.get(CLOUD_ALIASES.get(key, key))
+    return CLOUD_ALIASES.get(key, key)
+
+
+def known_cloud(name: str) -> Optional[Dict[str, str]]:
+    return KNOWN_CLOUDS.get(cloud_key(name))
 
 
 def _scope_for(audience: str) -> str:

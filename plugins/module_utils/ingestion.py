@@ -23,6 +23,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.sentinel.aws.plugins.module_utils.azure_cloud import cloud_key
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import role_arn_account
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
     InvalidInput,
@@ -43,8 +44,6 @@ LOGS_ENDPOINTS = {
     "azureusgovernment": "https://api.loganalytics.us",
     "azurechinacloud": "https://api.loganalytics.azure.cn",
 }
-CLOUD_ALIASES = {"azurepubliccloud": "azurecloud", "azureusgovernmentcloud": "azureusgovernment"}
-
 VERDICTS = ("receiving", "waiting", "silent", "failing")
 
 # Known causes of CloudTrail/S3 connector fetch failures, matched on the failure's StatusCode and
@@ -201,8 +200,7 @@ def logs_endpoint(cloud_environment: str, given: Optional[str]) -> str:
         if not given.lower().startswith("https://"):
             raise InvalidInput("logs_endpoint must be an https:// URL (bearer tokens go to it), got %r" % given)
         return given.rstrip("/")
-    key = (cloud_environment or "AzureCloud").strip().lower()
-    endpoint = LOGS_ENDPOINTS.get(CLOUD_ALIASES.get(key, key))
+    endpoint = LOGS_ENDPOINTS.get(cloud_key(cloud_environment or "AzureCloud"))
     if not endpoint:
         raise InvalidInput(
             "logs_endpoint (or SENTINEL_AWS_LOGS_ENDPOINT) is required when cloud_environment is not AzureCloud, "
