@@ -157,3 +157,13 @@ def test_reset_state_wipes_moto(clean_sandbox):
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
     # Managed policies come back with the fresh backend.
     assert iam.get_policy(PolicyArn=CLOUDTRAIL_POLICY)["Policy"]["PolicyName"] == "AWSCloudTrail_ReadOnlyAccess"
+
+
+def test_reset_state_frees_bucket_names(clean_sandbox):
+    """A bucket name used before a reset can be created again (moto's global bucket-name map is emptied too)."""
+    s3 = clean_sandbox.aws.client("s3")
+    s3.create_bucket(Bucket="reused-after-reset")
+    clean_sandbox.aws.reset(state=True)
+    assert s3.list_buckets()["Buckets"] == []
+    s3.create_bucket(Bucket="reused-after-reset")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["reused-after-reset"]

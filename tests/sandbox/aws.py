@@ -286,6 +286,10 @@ def _reset_moto_backends() -> None:
     with backend_lock:
         for backend in BackendDict._instances:  # type: ignore[attr-defined]
             backend.clear()
+            # S3's dict also maps every bucket name to its account (S3BackendDict.bucket_accounts), which
+            # only S3Backend.reset() empties: left behind, a bucket name used before the reset sends
+            # CreateBucket into endless recursion (a 500) looking for the dropped backend.
+            getattr(backend, "bucket_accounts", {}).clear()
         BackendDict._instances.clear()  # type: ignore[attr-defined]
     reset_model_data()
 
