@@ -157,3 +157,31 @@ def test_reset_state_wipes_moto(clean_sandbox):
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
     # Managed policies come back with the fresh backend.
     assert iam.get_policy(PolicyArn=CLOUDTRAIL_POLICY)["Policy"]["PolicyName"] == "AWSCloudTrail_ReadOnlyAccess"
+
+
+def test_a_bucket_name_is_free_again_after_a_reset(clean_sandbox):
+    """S3's bucket namespace is emptied with the backends: the same name can be created again."""
+    s3 = clean_sandbox.aws.client("s3")
+    s3.create_bucket(Bucket="used-before-reset")
+    clean_sandbox.aws.reset(state=True)
+    assert s3.list_buckets()["Buckets"] == []
+    s3.create_bucket(Bucket="used-before-reset")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["used-before-reset"]
+
+
+def test_s3_notification_configuration_answers_event_bridge_as_s3_does(clean_sandbox):
+    """moto stores EventBridgeConfiguration but leaves it out of its answer; the sandbox's layer puts it back."""
+    s3 = clean_sandbox.aws.client("s3")
+    s3.create_bucket(Bucket="event-bridge-bucket")
+    topic = {"Id": "t", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Events": ["s3:ObjectCreated:*"]}
+    s3.put_bucket_notification_configuration(
+        Bucket="event-bridge-bucket",
+        NotificationConfiguration={"TopicConfigurations": [topic], "EventBridgeConfiguration": {}},
+    )
+    answer = s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")
+    assert answer["EventBridgeConfiguration"] == {} and answer["TopicConfigurations"] == [topic]
+
+    s3.put_bucket_notification_configuration(
+        Bucket="event-bridge-bucket", NotificationConfiguration={"TopicConfigurations": [topic]}
+    )
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")
