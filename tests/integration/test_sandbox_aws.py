@@ -167,3 +167,21 @@ def test_reset_state_frees_bucket_names(clean_sandbox):
     assert s3.list_buckets()["Buckets"] == []
     s3.create_bucket(Bucket="reused-after-reset")
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["reused-after-reset"]
+
+
+def test_s3_notification_configuration_answers_event_bridge_as_s3_does(clean_sandbox):
+    """moto stores EventBridgeConfiguration but leaves it out of its answer; the sandbox's layer puts it back."""
+    s3 = clean_sandbox.aws.client("s3")
+    s3.create_bucket(Bucket="event-bridge-bucket")
+    topic = {"Id": "t", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Events": ["s3:ObjectCreated:*"]}
+    s3.put_bucket_notification_configuration(
+        Bucket="event-bridge-bucket",
+        NotificationConfiguration={"TopicConfigurations": [topic], "EventBridgeConfiguration": {}},
+    )
+    answer = s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")
+    assert answer["EventBridgeConfiguration"] == {} and answer["TopicConfigurations"] == [topic]
+
+    s3.put_bucket_notification_configuration(
+        Bucket="event-bridge-bucket", NotificationConfiguration={"TopicConfigurations": [topic]}
+    )
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")

@@ -58,6 +58,44 @@ def _managed_policies_in_aws_partition_only() -> None:
 
 _managed_policies_in_aws_partition_only()
 
+
+def _s3_notifications_answer_event_bridge() -> None:
+    """GetBucketNotificationConfiguration answers EventBridgeConfiguration when it is on, as S3 does.
+
+    moto 5.2.5 stores it (PutBucketNotificationConfiguration) but leaves it out of the answer, so a
+    client that reads, merges and writes back the configuration (s3_notification) would seem to turn
+    EventBridge off, which against S3 it does not. The answer is moto's own, with the element added.
+    """
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_bucket_notification
+    if getattr(original, "_sandbox", False):
+        return
+
+    def get_bucket_notification(self: S3Response) -> Any:
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if configuration is None or configuration.event_bridge is None:
+            return original(self)
+        serialize = self.serialized
+
+        def with_event_bridge(result: ActionResult) -> Any:
+            if isinstance(result.result, dict):
+                result.result["EventBridgeConfiguration"] = {}
+            return serialize(result)
+
+        self.serialized = with_event_bridge  # type: ignore[method-assign]
+        try:
+            return original(self)
+        finally:
+            del self.serialized
+
+    get_bucket_notification._sandbox = True  # type: ignore[attr-defined]
+    S3Response.get_bucket_notification = get_bucket_notification  # type: ignore[method-assign]
+
+
+_s3_notifications_answer_event_bridge()
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"
 DEFAULT_SECRET_KEY = "sandbox-testing-secret-key"
