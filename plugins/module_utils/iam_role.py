@@ -4,7 +4,7 @@
 """The IAM role Microsoft Sentinel assumes: plan the changes (pure), then make them.
 
 The planning half takes and returns plain dicts and is unit tested without AWS. The IAM half
-(``RoleApi``) is one thin method per API call, all through one retrying client; every AWS
+(``RoleApi``, on ``IamApi``) is one thin method per API call, all through one retrying client; every AWS
 error becomes an ``AnsibleAWSError`` whose message names the operation and the role.
 """
 
@@ -501,14 +501,12 @@ def diff_view(view: dict | None) -> dict:
 # --- IAM and STS calls ----------------------------------------------------------------------
 
 
-class RoleApi:
-    """One method per IAM/STS call; AWS errors become AnsibleAWSError naming the operation."""
+class IamApi:
+    """The IAM/STS plumbing of every IAM module: one retrying client; AWS errors become AnsibleAWSError naming the operation."""
 
     def __init__(self, module):
         self._module = module
         self.iam = module.client("iam", retry_decorator=RETRY)
-        # Same connection, but NoSuchEntity is retried too: only for calls on a role just created.
-        self.iam_new_role = RetryingBotoClientWrapper(self.iam.client, RETRY_NEW_ROLE)
         # The partition botocore resolved for the client's region, from the endpoint data it loaded
         # to make the client. (boto3's get_partition_for_region would load those 1.2 MB of JSON a
         # second time: a tenth of a converged run.) No region means aws, as for IAM itself.
@@ -535,14 +533,23 @@ class RoleApi:
         identity = self._call("get the caller identity (sts:GetCallerIdentity)", self._sts.get_caller_identity)
         return identity["Account"]
 
-    def get_role(self, name: str) -> dict | None:
-        found = self._read("get role %s" % name, self.iam.get_role, RoleName=name)
-        return found["Role"] if found else None
-
     def _list(self, what: str, operation: str, key: str, **kwargs: object) -> list:
         """Every item under ``key`` of a paginated IAM list call: botocore's paginator, one call per page."""
         listing = IAMErrorHandler.common_error_handler(what)(paginated_query_with_retries)
         return listing(self.iam.client, operation, retry_decorator=RETRY, **kwargs).get(key, [])
+
+
+class RoleApi(IamApi):
+    """One method per IAM call on a role."""
+
+    def __init__(self, module):
+        super().__init__(module)
+        # Same connection, but NoSuchEntity is retried too: only for calls on a role just created.
+        self.iam_new_role = RetryingBotoClientWrapper(self.iam.client, RETRY_NEW_ROLE)
+
+    def get_role(self, name: str) -> dict | None:
+        found = self._read("get role %s" % name, self.iam.get_role, RoleName=name)
+        return found["Role"] if found else None
 
     def attached_policies(self, name: str) -> list:
         what = "list the managed policies of role %s" % name
@@ -671,11 +678,12 @@ def _policy_json(document: dict) -> str:
 # --- the two states -------------------------------------------------------------------------
 
 
-def verify_account(expected: str | None, actual: str, source: str) -> None:
+def verify_account(expected: str | None, actual: str, source: str, option: str = "account_id") -> None:
+    """The wrong-account guard: InvalidInput naming ``option`` when the credentials act on another account."""
     if expected and expected != actual:
         raise InvalidInput(
-            "account_id: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
-            % (actual, source, expected)
+            "%s: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
+            % (option, actual, source, expected)
         )
 
 

@@ -185,3 +185,91 @@ def test_s3_notification_configuration_answers_event_bridge_as_s3_does(clean_san
         Bucket="event-bridge-bucket", NotificationConfiguration={"TopicConfigurations": [topic]}
     )
     assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")
+
+
+# --- OIDC client IDs: the sandbox's own AddClientID/RemoveClientID (moto 5 answers 500) ----------
+
+PROVIDER_URL = "https://sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d/"
+THUMBPRINT = "626D44E704D1CEABE3BF0D53397464AC8080142C"
+
+
+def _provider(iam, client_ids, tags=None):
+    return iam.create_open_id_connect_provider(
+        Url=PROVIDER_URL, ClientIDList=client_ids, ThumbprintList=[THUMBPRINT], Tags=tags or []
+    )["OpenIDConnectProviderArn"]
+
+
+def _client_ids(iam, arn):
+    return iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ClientIDList"]
+
+
+def test_oidc_add_client_id_appends_once_and_keeps_the_rest(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    arn = _provider(iam, ["api://defender"], tags=[{"Key": "owner", "Value": "cspm"}])
+
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+
+    provider = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert provider["ClientIDList"] == ["api://defender", "api://sentinel"]  # idempotent, appended
+    assert provider["ThumbprintList"] == [THUMBPRINT]
+    assert provider["Tags"] == [{"Key": "owner", "Value": "cspm"}]
+    assert [(r["action"], r["status"]) for r in clean_sandbox.aws.write_requests()] == [
+        ("CreateOpenIDConnectProvider", 200),
+        ("AddClientIDToOpenIDConnectProvider", 200),
+        ("AddClientIDToOpenIDConnectProvider", 200),
+    ]
+
+
+def test_oidc_remove_client_id_is_idempotent_and_may_empty_the_list(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    arn = _provider(iam, ["api://defender", "api://sentinel", "api://other"])
+
+    iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+    iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+    assert _client_ids(iam, arn) == ["api://defender", "api://other"]  # order of the others kept
+
+    for client_id in ("api://defender", "api://other"):
+        iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+    assert _client_ids(iam, arn) == []  # IAM keeps a provider without client IDs
+
+
+def test_oidc_client_id_calls_on_an_unknown_provider_answer_no_such_entity(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    missing = "arn:aws:iam::123456789012:oidc-provider/sts.windows.net/none/"
+    for call in (iam.add_client_id_to_open_id_connect_provider, iam.remove_client_id_from_open_id_connect_provider):
+        with pytest.raises(ClientError) as error:
+            call(OpenIDConnectProviderArn=missing, ClientID="api://sentinel")
+        assert error.value.response["Error"]["Code"] == "NoSuchEntity"
+        assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_oidc_client_id_limits(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    arn = _provider(iam, [f"api://client-{n}" for n in range(100)])
+
+    with pytest.raises(ClientError) as full:
+        iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://one-too-many")
+    assert full.value.response["Error"]["Code"] == "LimitExceeded"
+    assert full.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://client-7")  # present
+    with pytest.raises(ClientError) as long_id:
+        iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="x" * 256)
+    assert long_id.value.response["Error"]["Code"] == "ValidationError"
+    assert long_id.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert len(_client_ids(iam, arn)) == 100
+
+
+def test_oidc_client_id_calls_reach_the_account_and_partition_of_the_request(clean_sandbox):
+    """moto picks the backend: another account's provider, and a GovCloud one, are their own."""
+    gov = clean_sandbox.aws.client("iam", account_id="111111111111", region="us-gov-west-1")
+    arn = _provider(gov, ["api://gov"])
+    assert arn.startswith("arn:aws-us-gov:iam::111111111111:oidc-provider/")
+
+    gov.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel-gov")
+    assert _client_ids(gov, arn) == ["api://gov", "api://sentinel-gov"]
+    with pytest.raises(ClientError) as elsewhere:
+        clean_sandbox.aws.client("iam").add_client_id_to_open_id_connect_provider(
+            OpenIDConnectProviderArn=arn, ClientID="api://x"
+        )
+    assert elsewhere.value.response["Error"]["Code"] == "NoSuchEntity"

@@ -96,6 +96,64 @@ def _s3_notifications_answer_event_bridge() -> None:
 
 _s3_notifications_answer_event_bridge()
 
+
+# "Client IDs per OIDC identity provider: 100" (IAM and AWS STS quotas); a client ID has 1 to 255
+# characters (IAM API reference, AddClientIDToOpenIDConnectProvider).
+OIDC_CLIENT_ID_LIMIT = 100
+OIDC_CLIENT_ID_MAX_LENGTH = 255
+
+
+def _oidc_client_id_actions() -> None:
+    """AddClientIDToOpenIDConnectProvider and RemoveClientIDFromOpenIDConnectProvider, which moto 5 lacks.
+
+    moto 5.2.5 answers both with a 500 (``NotImplementedError``). They are added to moto's IAM
+    response class, working on its provider objects, so moto still picks the account and partition
+    and serialises the answers and its errors (NoSuchEntity for an unknown ARN). As the IAM API
+    reference says: both are idempotent (adding a client ID already there, or removing one that is
+    not, succeeds and changes nothing); a client ID has 1 to 255 characters (botocore checks the
+    minimum, IAM the maximum: ValidationError); a provider has at most 100 (LimitExceeded). Added
+    IDs go to the end of the list [assumption: IAM's order is not documented].
+    """
+    from moto.core.responses import EmptyResult
+    from moto.iam.exceptions import LimitExceededException, ValidationError
+    from moto.iam.responses import IamResponse
+
+    if hasattr(IamResponse, "add_client_id_to_open_id_connect_provider"):
+        return  # installed already, or a moto that has its own
+
+    def _checked_client_id(response: IamResponse) -> str:
+        client_id = response._get_param("ClientID")
+        if len(client_id) > OIDC_CLIENT_ID_MAX_LENGTH:
+            raise ValidationError(
+                "1 validation error detected: Value at 'clientID' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {OIDC_CLIENT_ID_MAX_LENGTH}"
+            )
+        return client_id
+
+    def add_client_id_to_open_id_connect_provider(self: IamResponse) -> EmptyResult:
+        client_id = _checked_client_id(self)
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        if client_id not in provider.client_id_list:
+            if len(provider.client_id_list) >= OIDC_CLIENT_ID_LIMIT:
+                # moto's own text for a CreateOpenIDConnectProvider over the quota.
+                raise LimitExceededException(
+                    f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {OIDC_CLIENT_ID_LIMIT}"
+                )
+            provider.client_id_list = [*provider.client_id_list, client_id]
+        return EmptyResult()
+
+    def remove_client_id_from_open_id_connect_provider(self: IamResponse) -> EmptyResult:
+        client_id = _checked_client_id(self)
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        provider.client_id_list = [known for known in provider.client_id_list if known != client_id]
+        return EmptyResult()
+
+    IamResponse.add_client_id_to_open_id_connect_provider = add_client_id_to_open_id_connect_provider  # type: ignore[attr-defined]
+    IamResponse.remove_client_id_from_open_id_connect_provider = remove_client_id_from_open_id_connect_provider  # type: ignore[attr-defined]
+
+
+_oidc_client_id_actions()
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"
 DEFAULT_SECRET_KEY = "sandbox-testing-secret-key"
