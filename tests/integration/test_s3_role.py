@@ -76,6 +76,10 @@ def queue_names(sb: Sandbox) -> list[str]:
     return [url.rsplit("/", 1)[1] for url in sb.aws.client("sqs").list_queues().get("QueueUrls", [])]
 
 
+def by_key(items: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    return {item[key]: item for item in items}
+
+
 def trust(sb: Sandbox, name: str = ROLE) -> dict[str, Any]:
     [statement] = loads(sb.aws.client("iam").get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"])["Statement"]
     return statement
@@ -119,7 +123,7 @@ def shared_bucket(sb: Sandbox) -> tuple[dict[str, Any], dict[str, Any]]:
         "Id": "audit-team",
         "QueueArn": audit_arn,
         "Events": ["s3:ObjectRemoved:*"],
-        "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "audit/"}]}},
+        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "audit/"}]}},
     }
     s3.put_bucket_notification_configuration(
         Bucket=BUCKET, NotificationConfiguration={"QueueConfigurations": [notification]}
@@ -288,8 +292,9 @@ def test_drift_in_each_piece_is_repaired_with_a_trail_and_a_kms_key(clean_sandbo
     assert report_rows(repair, "s3_report")[0]["outcome"] == "updated"
     # The diff shows the trust's audience coming back.
     assert "api://someone-else" in repair.stdout and AUDIENCE in repair.stdout
-    assert bucket_policy(sb)["Statement"] == good["bucket"]["Statement"]
-    assert queue_configurations(sb) == good["notifications"]
+    # What was removed comes back (after the statements and configurations that stayed).
+    assert by_key(bucket_policy(sb)["Statement"], "Sid") == by_key(good["bucket"]["Statement"], "Sid")
+    assert by_key(queue_configurations(sb), "Id") == by_key(good["notifications"], "Id")
     assert queue(sb, "sentinel-aws-vpcflow")[1] == good["queue"]
     assert trust(sb) == good["trust"]
 
