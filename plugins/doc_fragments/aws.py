@@ -103,8 +103,10 @@ notes:
   - boto3 may also read credentials and other settings from its configuration files on the host
     the module runs on (typically C(~/.aws/credentials)).
   - The AWS partition is derived from O(region) without any API call. Only the AWS commercial
-    partition (C(aws)) is supported by the Sentinel CloudTrail (legacy) connector; regions of
-    AWS GovCloud (US) or AWS China make the module fail before any call.
+    partition (C(aws)) is supported by the Sentinel CloudTrail (legacy) connector
+    (M(sentinel.aws.connector_role)); regions of AWS GovCloud (US) or AWS China make it fail
+    before any call. The S3 connector's modules also serve AWS GovCloud (US) (their
+    C(aws_partition) option).
 """
 
     # The tagging options, as amazon.aws.tags documents them (same reason as above).
