@@ -70,7 +70,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
 NON_COMMERCIAL_REGION_PREFIXES = ("us-gov-", "cn-")
 
 
-# given, as_text, account_id_value, workspace_errors and seconds serve the sentinel.aws.s3 role's
+# given, as_text, account_id_value, workspace_errors, policy_errors and seconds serve the sentinel.aws.s3 role's
 # check too (s3_input_errors): one reading of YAML-typed values for both roles.
 def given(value):
     return value not in (None, "", [], {})
@@ -130,16 +130,16 @@ def workspace_errors(variables, prefix="cloudtrail_"):
     return []
 
 
-def _policy_errors(variables):
-    policies = variables.get("cloudtrail_managed_policies")
+def policy_errors(variables, name="cloudtrail_managed_policies"):
+    policies = variables.get(name)
     if policies is None:
         return []
     if not isinstance(policies, list):
-        return ["cloudtrail_managed_policies must be a list of policy names or ARNs, got %r" % (policies,)]
+        return ["%s must be a list of policy names or ARNs, got %r" % (name, policies)]
     errors = []
     for policy in policies:
         try:
-            check_managed_policy("cloudtrail_managed_policies", policy)
+            check_managed_policy(name, policy)
         except InvalidInput as exc:
             errors.append(str(exc))
     return errors
@@ -213,7 +213,7 @@ def cloudtrail_input_errors(variables):
             check(name, variables.get(name))
         except InvalidInput as exc:
             errors.append(str(exc))
-    for group in (workspace_errors, _policy_errors, _wait_timeout_errors, _verify_errors, _partition_errors):
+    for group in (workspace_errors, policy_errors, _wait_timeout_errors, _verify_errors, _partition_errors):
         errors += group(variables)
     return errors
 

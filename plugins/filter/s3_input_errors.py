@@ -55,6 +55,7 @@ from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_input_errors imp
     account_id_value,
     as_text,
     given,
+    policy_errors,
     seconds,
     workspace_errors,
 )
@@ -198,6 +199,7 @@ def s3_input_errors(variables: Dict[str, Any]) -> List[str]:
         except InvalidInput as exc:
             errors.append(str(exc))
     errors += workspace_errors(variables, "s3_")
+    errors += policy_errors(variables, "s3_managed_policies")
     errors += log_type_errors(variables.get("s3_log_types"))
     errors += trail_errors(variables.get("s3_trail"), variables.get("s3_region"))
     wait_timeout = variables.get("s3_wait_timeout")

@@ -225,7 +225,9 @@ def test_onboard_check_converge_and_offboard_keep_what_others_own(clean_sandbox:
     assert queue_names(sb) == ["audit-events"]
     assert [r["RoleName"] for r in sb.aws.client("iam").list_roles()["Roles"]] == []
     assert providers(sb)[provider_arn]["ClientIDList"] == [DEFENDER_CLIENT_ID]
-    assert report_rows(off, "s3_report")[0]["outcome"] == "removed"
+    [removed] = report_rows(off, "s3_report")
+    assert removed["outcome"] == "removed"
+    assert removed["reason"] == f"kept: the OIDC provider, which lists other client IDs: {DEFENDER_CLIENT_ID}"
 
     # Offboarding again finds nothing of ours: no write.
     writes = Writes(sb)
@@ -358,7 +360,20 @@ def test_govcloud(clean_sandbox: Sandbox) -> None:
     sb.aws.client("s3", region=region).create_bucket(
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region}
     )
-    variables = s3_vars(sb, BUCKET, s3_aws_partition="aws-us-gov", s3_aws_connection={"region": region})
+    # moto loads AWS managed policies in the aws partition only (tests/sandbox/README.md): a policy of our own.
+    policy_arn = sb.aws.client("iam", region=region).create_policy(
+        PolicyName="CloudTrailRead",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cloudtrail:Get*", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
+    variables = s3_vars(
+        sb,
+        BUCKET,
+        s3_aws_partition="aws-us-gov",
+        s3_aws_connection={"region": region},
+        s3_managed_policies=[policy_arn],
+    )
     run = play(sb, ONBOARD_S3, variables)
     assert_ok(run)
     provider_arn = f"arn:aws-us-gov:iam::{account}:oidc-provider/sts.windows.net/{GOV_TENANT}/"

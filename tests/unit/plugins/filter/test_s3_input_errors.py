@@ -52,6 +52,7 @@ def test_well_formed_variables_have_no_error() -> None:
         ("s3_aws_partition", "aws-cn", "aws, aws-us-gov"),
         ("s3_session_names", ["ok", ""], "non-empty strings"),
         ("s3_tags", {"a" * 129: "x"}, "s3_tags"),
+        ("s3_managed_policies", ["arn:aws:iam::aws:policy/"], "s3_managed_policies"),
         ("s3_subscription_id", "sub", "GUID"),
         ("s3_wait_timeout", -1, "whole number of seconds"),
         ("s3_aws_connection", {"acess_key": "AKIA..."}, "acess_key"),
