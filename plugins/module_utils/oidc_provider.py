@@ -42,6 +42,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils.validation import Inv
 _POSITIVE_STRING_OPERATORS = ("stringequals", "stringequalsignorecase", "stringlike")
 _SET_PREFIXES = ("foranyvalue:", "forallvalues:")
 _IF_EXISTS = "ifexists"
+# For the message that asks for a region of the partition aws_partition names.
+EXAMPLE_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
 
 
 # --- pure planning --------------------------------------------------------------------------
@@ -56,14 +58,7 @@ def provider_spec(params: dict, client_partition: str, region: str | None) -> di
         raise InvalidInput(
             "aws_partition is %r but the region %r is in the AWS partition %r; set region to a region of %s "
             "(for example %s), or aws_partition to %r"
-            % (
-                partition,
-                region,
-                client_partition,
-                partition,
-                "us-gov-west-1" if partition == "aws-us-gov" else "us-east-1",
-                client_partition,
-            )
+            % (partition, region, client_partition, partition, EXAMPLE_REGIONS[partition], client_partition)
         )
     account_id = params.get("aws_account_id")
     given_tags = params.get("tags")
