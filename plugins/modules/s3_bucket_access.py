@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: s3_bucket_access
 short_description: Let Sentinel's S3 connector role read a bucket, and CloudTrail write to it, in the bucket policy
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Merges the statements Microsoft Sentinel's S3 connector (kind C(AmazonWebServicesS3)) needs
     into an existing bucket's policy, or removes them.
