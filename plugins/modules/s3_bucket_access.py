@@ -47,7 +47,7 @@ options:
     required: true
   role_arn:
     description:
-      - ARN of the IAM role Sentinel's S3 connector assumes (RV(sentinel.aws.s3_connector_role#module:role.arn)),
+      - ARN of the IAM role Sentinel's S3 connector assumes (the C(role.arn) that M(sentinel.aws.s3_connector_role) returns),
         which may read the bucket.
       - With O(state=absent), the role whose statements are removed.
     type: str
