@@ -29,6 +29,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils import resource_polic
 from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import session_token_fallback
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import check_partition
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import owned_sid
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import ACCOUNT_ID_PATTERN
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import parse_role_arn
 
@@ -43,7 +44,6 @@ TRAIL_ARN_PATTERN = re.compile(
 # An organization ID (Organizations API reference, Organization.Id): an organisation trail
 # delivers under AWSLogs/<org ID>/ (research-s3.md section 3).
 ORG_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}\Z")
-ACCOUNT_PATTERN = re.compile(r"^[0-9]{12}\Z")
 # S3KeyPrefix of CreateTrail: at most 200 characters.
 KEY_PREFIX_MAX = 200
 # KeyId of the KMS API: a key ID (a GUID, or mrk-<32 hex> for a multi-Region key), a key ARN, an
@@ -109,7 +109,7 @@ def bucket_spec(params: dict) -> dict:
         raise InvalidInput("cloudtrail_log_account and cloudtrail_s3_key_prefix need cloudtrail_trail_arn")
     if spec["trail_arn"]:
         log_account = log_account or spec["trail_account"]
-        if not (ACCOUNT_PATTERN.match(log_account) or ORG_ID_PATTERN.match(log_account)):
+        if not (ACCOUNT_ID_PATTERN.match(log_account) or ORG_ID_PATTERN.match(log_account)):
             raise InvalidInput(
                 "cloudtrail_log_account must be a 12-digit AWS account ID or an organization ID (o-<10 to 32 "
                 "lower-case letters or digits>), got %r" % (log_account,)

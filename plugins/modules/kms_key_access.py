@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: kms_key_access
 short_description: Let Sentinel's S3 connector role decrypt with a KMS key, and CloudTrail encrypt, in the key policy
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - When the log bucket's objects are SSE-KMS encrypted, Microsoft Sentinel's S3 connector role
     needs C(kms:Decrypt) on the key, or ingestion is delayed or fails (Microsoft Learn,

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: s3_bucket_access
 short_description: Let Sentinel's S3 connector role read a bucket, and CloudTrail write to it, in the bucket policy
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Merges the statements Microsoft Sentinel's S3 connector (kind C(AmazonWebServicesS3)) needs
     into an existing bucket's policy, or removes them.
@@ -47,7 +47,7 @@ options:
     required: true
   role_arn:
     description:
-      - ARN of the IAM role Sentinel's S3 connector assumes (RV(sentinel.aws.s3_connector_role#module:role.arn)),
+      - ARN of the IAM role Sentinel's S3 connector assumes (the C(role.arn) that M(sentinel.aws.s3_connector_role) returns),
         which may read the bucket.
       - With O(state=absent), the role whose statements are removed.
     type: str

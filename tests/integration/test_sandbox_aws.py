@@ -273,3 +273,14 @@ def test_oidc_client_id_calls_reach_the_account_and_partition_of_the_request(cle
             OpenIDConnectProviderArn=arn, ClientID="api://x"
         )
     assert elsewhere.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_cloudtrail_deletes_a_trail_by_its_arn(clean_sandbox):
+    """DeleteTrail takes the name or the ARN (moto alone ignores an ARN); amazon.aws.cloudtrail sends the ARN."""
+    clean_sandbox.aws.client("s3").create_bucket(Bucket="trail-logs")
+    cloudtrail = clean_sandbox.aws.client("cloudtrail")
+    arn = cloudtrail.create_trail(Name="by-arn", S3BucketName="trail-logs")["TrailARN"]
+    cloudtrail.create_trail(Name="by-name", S3BucketName="trail-logs")
+    cloudtrail.delete_trail(Name=arn)
+    cloudtrail.delete_trail(Name="by-name")
+    assert cloudtrail.describe_trails()["trailList"] == []

@@ -34,6 +34,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.cloudtrail.models import CloudTrailBackend  # noqa: E402
 from moto.iam.models import IAMBackend  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
@@ -153,6 +154,28 @@ def _oidc_client_id_actions() -> None:
 
 
 _oidc_client_id_actions()
+
+
+def _cloudtrail_delete_trail_by_arn() -> None:
+    """DeleteTrail by the trail's ARN, as AWS takes it (CloudTrail API reference, DeleteTrail: Name is
+    the name or the ARN).
+
+    moto 5.2.5 looks the name up only among trail names: given an ARN, it answers 200 and deletes
+    nothing. amazon.aws.cloudtrail (8.2.1 to 10) deletes by ARN.
+    """
+    original = CloudTrailBackend.delete_trail
+    if getattr(original, "_sandbox", False):
+        return
+
+    def delete_trail(self: CloudTrailBackend, name: str) -> None:
+        by_arn = [trail_name for trail_name, trail in self.trails.items() if trail.arn == name]
+        return original(self, by_arn[0] if by_arn else name)
+
+    delete_trail._sandbox = True  # type: ignore[attr-defined]
+    CloudTrailBackend.delete_trail = delete_trail  # type: ignore[method-assign]
+
+
+_cloudtrail_delete_trail_by_arn()
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"

@@ -289,3 +289,31 @@ def test_an_unreadable_policy_is_refused_before_any_write():
     with pytest.raises(InvalidInput, match="cannot be read safely"):
         resource_access.ensure(api, statements, spec, check_mode=False)
     assert api.writes == []
+
+
+class FakeKms:
+    """What KeyPolicyApi calls on amazon.aws's retrying client: DescribeKey's answer, and the client's partition."""
+
+    def __init__(self, key_manager: str):
+        self.client = type("Client", (), {"meta": type("Meta", (), {"partition": "aws"})()})()
+        self.key_manager = key_manager
+
+    def describe_key(self, aws_retry: bool, KeyId: str) -> dict:  # noqa: N803 (boto3's argument name)
+        arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        return {"KeyMetadata": {"Arn": arn, "KeyManager": self.key_manager}}
+
+
+class FakeModule:
+    def __init__(self, key_manager: str):
+        self.kms = FakeKms(key_manager)
+
+    def client(self, service: str, retry_decorator: object) -> FakeKms:
+        return self.kms
+
+
+def test_an_aws_managed_key_is_refused_and_a_customer_key_resolved():
+    # moto reports every key as customer managed, so this rule is proved here, not in the sandbox.
+    with pytest.raises(InvalidInput, match="AWS managed key"):
+        resource_access.KeyPolicyApi(FakeModule("AWS"), "alias/aws/s3").resolve()
+    api = resource_access.KeyPolicyApi(FakeModule("CUSTOMER"), "alias/logs")
+    assert api.resolve() == {"key_arn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
