@@ -264,7 +264,7 @@ def test_bad_input_fails_before_any_call_naming_the_option(clean_sandbox: Sandbo
         (notification_args(prefix="x" * 1025), "prefix must be at most 1024 characters"),
         ({"bucket": BUCKET, "id": OURS}, "queue_arn must be the ARN"),
     ]
-    results = run_module_cases("s3_notification", [args for args, _ in cases], env=sandbox.env)
+    results = run_module_cases("s3_notification", [args for args, _message in cases], env=sandbox.env)
     for (args, message), result in zip(cases, results, strict=True):
         assert result.get("failed") and message in result.get("msg", ""), (args, result.get("msg"))
     assert sandbox.aws.requests == []
