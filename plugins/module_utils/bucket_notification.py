@@ -231,7 +231,7 @@ def ensure(api: NotificationApi, spec: dict, check_mode: bool) -> dict:
     else:
         ours = desired_configuration(spec)
         if current is not None and same_configuration(current, ours):
-            after, ours = before, current
+            after = before
         else:
             require_no_overlap(before, ours, spec["bucket"])
             after = merged(before, ours)

@@ -110,7 +110,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 configuration:
-  description: Our queue configuration after the task, as S3 holds it; V({}) when it is (or was) removed.
+  description: Our queue configuration after the task, as the module writes it; V({}) when it is (or was) removed.
   returned: always
   type: dict
   sample: {"Id": "sentinel-aws-cloudtrail", "QueueArn": "arn:aws:sqs:us-east-1:123456789012:sentinel-cloudtrail",

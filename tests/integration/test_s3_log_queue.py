@@ -266,7 +266,7 @@ def test_bad_input_fails_before_any_call_naming_the_option(clean_sandbox: Sandbo
         (queue_args(tags={"sentinel.aws:managed": "false"}), "tags: sentinel.aws:managed=true is the marker"),
         ({"name": QUEUE, "role_arn": ROLE_ARN}, "bucket is required when state=present"),
     ]
-    results = run_module_cases("s3_log_queue", [args for args, _ in cases], env=sandbox.env)
+    results = run_module_cases("s3_log_queue", [args for args, _message in cases], env=sandbox.env)
     for (args, message), result in zip(cases, results, strict=True):
         assert result.get("failed") and message in result.get("msg", ""), (args, result.get("msg"))
     assert sandbox.aws.write_requests() == []

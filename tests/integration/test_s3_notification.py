@@ -70,6 +70,16 @@ def make_bucket(sandbox: Sandbox, configuration: dict[str, Any] | None = None, r
     sandbox.aws.reset()
 
 
+def as_answered(configuration: dict[str, Any]) -> dict[str, Any]:
+    """A configuration as S3 (and the sandbox) answers it: filter rule names capitalised (aws/aws-sdk #389)."""
+    answered = copy.deepcopy(configuration)
+    for kind in ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations"):
+        for item in answered.get(kind, []):
+            for rule in item.get("Filter", {}).get("Key", {}).get("FilterRules", []):
+                rule["Name"] = rule["Name"].capitalize()
+    return answered
+
+
 def stored(sandbox: Sandbox, region: str = "us-east-1") -> dict[str, Any]:
     answer = sandbox.aws.client("s3", region=region).get_bucket_notification_configuration(Bucket=BUCKET)
     answer.pop("ResponseMetadata", None)
@@ -79,6 +89,12 @@ def stored(sandbox: Sandbox, region: str = "us-east-1") -> dict[str, Any]:
 def with_ours(configuration: dict[str, Any], configuration_of_ours: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(configuration)
     merged.setdefault("QueueConfigurations", []).append(configuration_of_ours)
+    return merged
+
+
+def merged_with_ours(configuration: dict[str, Any], index: int) -> dict[str, Any]:
+    merged = copy.deepcopy(configuration)
+    merged.setdefault("QueueConfigurations", []).insert(index, ours())
     return merged
 
 
@@ -93,7 +109,7 @@ def test_added_beside_other_notifications_which_survive_then_rerun_reads_only(cl
     assert run.changed and not run.failed, run.output
     assert write_actions(sandbox) == [f"PUT /{BUCKET}"]
     # Every other queue, topic, Lambda and EventBridge configuration is as it was, ours is last.
-    assert stored(sandbox) == with_ours(OTHERS, ours())
+    assert stored(sandbox) == as_answered(with_ours(OTHERS, ours()))
     assert run.result["configuration"] == ours()
 
     sandbox.aws.reset()
@@ -111,7 +127,7 @@ def test_on_a_bucket_without_notifications(clean_sandbox: Sandbox):
     assert run.changed and not run.failed, run.output
     expected = ours()
     expected["Filter"]["Key"]["FilterRules"] = [{"Name": "suffix", "Value": ".gz"}]
-    assert stored(sandbox) == {"QueueConfigurations": [expected]}
+    assert stored(sandbox) == as_answered({"QueueConfigurations": [expected]})
 
 
 def test_removed_by_hand_is_restored_and_changed_by_hand_is_repaired_in_place(clean_sandbox: Sandbox):
@@ -124,7 +140,7 @@ def test_removed_by_hand_is_restored_and_changed_by_hand_is_repaired_in_place(cl
 
     restored = run_module("s3_notification", notification_args(), env=sandbox.env)
     assert restored.changed and not restored.failed, restored.output
-    assert stored(sandbox) == with_ours(OTHERS, ours())
+    assert stored(sandbox) == as_answered(with_ours(OTHERS, ours()))
 
     # Ours first, with another suffix: repaired where it stands, the other queue stays after it.
     tampered = copy.deepcopy(OTHERS)
@@ -138,24 +154,24 @@ def test_removed_by_hand_is_restored_and_changed_by_hand_is_repaired_in_place(cl
     assert write_actions(sandbox) == [f"PUT /{BUCKET}"]
     expected = copy.deepcopy(OTHERS)
     expected["QueueConfigurations"].insert(0, ours())
-    assert stored(sandbox) == expected
-    assert repaired.result["diff"] == {"before": tampered, "after": expected}
+    assert stored(sandbox) == as_answered(expected)
+    assert repaired.result["diff"] == {
+        "before": as_answered(tampered),
+        "after": merged_with_ours(as_answered(OTHERS), 0),
+    }
 
 
-def test_rules_and_events_in_another_order_are_the_same_configuration(clean_sandbox: Sandbox):
-    """A configuration that means the same (rule order, events listed twice) is not written again.
-
-    S3 also answers the rule names capitalised (Prefix, Suffix: aws/aws-sdk #389); moto refuses
-    those, so that case is a unit test (tests/unit/plugins/module_utils/test_bucket_notification.py).
-    """
+def test_capitalised_rule_names_rules_and_events_in_another_order_are_the_same_configuration(clean_sandbox: Sandbox):
+    """S3 answers Prefix/Suffix capitalised (aws/aws-sdk #389): a converged bucket is not written again for it."""
     sandbox = clean_sandbox
     same = ours()
     same["Events"] = ["s3:ObjectCreated:*", "s3:ObjectCreated:*"]
-    same["Filter"]["Key"]["FilterRules"] = [{"Name": "suffix", "Value": ".gz"}, {"Name": "prefix", "Value": PREFIX}]
+    same["Filter"]["Key"]["FilterRules"] = [{"Name": "Suffix", "Value": ".gz"}, {"Name": "Prefix", "Value": PREFIX}]
     make_bucket(sandbox, {"QueueConfigurations": [same]})
     run = run_module("s3_notification", notification_args(), env=sandbox.env)
     assert not run.failed and not run.changed, run.output
     assert sandbox.aws.write_requests() == []
+    assert run.result["configuration"] == ours()
 
 
 def test_overlap_is_refused_naming_the_other_configuration_before_any_write(clean_sandbox: Sandbox):
@@ -177,7 +193,7 @@ def test_overlap_is_refused_naming_the_other_configuration_before_any_write(clea
     assert f"overlaps the queue 'defender-for-cloud' to arn:aws:sqs:us-east-1:{ACCOUNT}:defender" in run.msg
     assert "SNS topic" in run.msg
     assert sandbox.aws.write_requests() == []
-    assert stored(sandbox) == defender
+    assert stored(sandbox) == as_answered(defender)
 
     # A prefix that cannot overlap (another directory) is fine beside it.
     apart = run_module("s3_notification", notification_args(prefix="Other/"), env=sandbox.env)
@@ -190,8 +206,8 @@ def test_check_mode_writes_nothing_and_diff_shows_the_whole_configuration(clean_
     run = run_module("s3_notification", notification_args(), env=sandbox.env, check=True, diff=True)
     assert run.changed and not run.failed, run.output
     assert sandbox.aws.write_requests() == []
-    assert stored(sandbox) == OTHERS
-    assert run.result["diff"] == {"before": OTHERS, "after": with_ours(OTHERS, ours())}
+    assert stored(sandbox) == as_answered(OTHERS)
+    assert run.result["diff"] == {"before": as_answered(OTHERS), "after": with_ours(as_answered(OTHERS), ours())}
 
 
 def test_absent_removes_only_ours(clean_sandbox: Sandbox):
@@ -208,7 +224,7 @@ def test_absent_removes_only_ours(clean_sandbox: Sandbox):
 
     run = run_module("s3_notification", {"bucket": BUCKET, "id": OURS, "state": "absent"}, env=sandbox.env)
     assert run.changed and not run.failed, run.output
-    assert stored(sandbox) == OTHERS
+    assert stored(sandbox) == as_answered(OTHERS)
     assert run.result["configuration"] == {}
 
     sandbox.aws.reset()
@@ -222,7 +238,7 @@ def test_absent_of_the_last_configuration_empties_the_bucket_configuration(clean
     make_bucket(sandbox, {"QueueConfigurations": [ours()]})
     run = run_module("s3_notification", {"bucket": BUCKET, "id": OURS, "state": "absent"}, env=sandbox.env)
     assert run.changed and not run.failed, run.output
-    assert stored(sandbox) == {}
+    assert stored(sandbox) == as_answered({})
 
 
 def test_govcloud_queue_in_a_govcloud_bucket(clean_sandbox: Sandbox):
@@ -232,7 +248,7 @@ def test_govcloud_queue_in_a_govcloud_bucket(clean_sandbox: Sandbox):
     gov_queue = f"arn:aws-us-gov:sqs:{region}:{ACCOUNT}:sentinel-cloudtrail"
     run = run_module("s3_notification", notification_args(queue_arn=gov_queue, region=region), env=sandbox.env)
     assert run.changed and not run.failed, run.output
-    assert stored(sandbox, region) == {"QueueConfigurations": [ours(queue_arn=gov_queue)]}
+    assert stored(sandbox, region) == as_answered({"QueueConfigurations": [ours(queue_arn=gov_queue)]})
 
 
 def test_bad_input_fails_before_any_call_naming_the_option(clean_sandbox: Sandbox):
@@ -248,8 +264,8 @@ def test_bad_input_fails_before_any_call_naming_the_option(clean_sandbox: Sandbo
         (notification_args(prefix="x" * 1025), "prefix must be at most 1024 characters"),
         ({"bucket": BUCKET, "id": OURS}, "queue_arn must be the ARN"),
     ]
-    results = run_module_cases("s3_notification", [args for args, _ in cases], env=sandbox.env)
+    results = run_module_cases("s3_notification", [args for args, _message in cases], env=sandbox.env)
     for (args, message), result in zip(cases, results, strict=True):
         assert result.get("failed") and message in result.get("msg", ""), (args, result.get("msg"))
     assert sandbox.aws.requests == []
-    assert stored(sandbox) == OTHERS
+    assert stored(sandbox) == as_answered(OTHERS)

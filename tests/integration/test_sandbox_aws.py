@@ -169,18 +169,33 @@ def test_reset_state_frees_bucket_names(clean_sandbox):
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["reused-after-reset"]
 
 
-def test_s3_notification_configuration_answers_event_bridge_as_s3_does(clean_sandbox):
-    """moto stores EventBridgeConfiguration but leaves it out of its answer; the sandbox's layer puts it back."""
+def test_s3_notification_configuration_is_answered_as_s3_answers_it(clean_sandbox):
+    """moto leaves EventBridgeConfiguration out of its answer, keeps filter rule names as sent and accepts
+    only lower case; S3 answers EventBridge, capitalises Prefix/Suffix and accepts either (aws/aws-sdk #389)."""
     s3 = clean_sandbox.aws.client("s3")
     s3.create_bucket(Bucket="event-bridge-bucket")
-    topic = {"Id": "t", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Events": ["s3:ObjectCreated:*"]}
+    topic = {
+        "Id": "t",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+        "Events": ["s3:ObjectCreated:*"],
+        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "a/"}, {"Name": "Suffix", "Value": ".gz"}]}},
+    }
     s3.put_bucket_notification_configuration(
         Bucket="event-bridge-bucket",
         NotificationConfiguration={"TopicConfigurations": [topic], "EventBridgeConfiguration": {}},
     )
     answer = s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")
-    assert answer["EventBridgeConfiguration"] == {} and answer["TopicConfigurations"] == [topic]
+    assert answer["EventBridgeConfiguration"] == {}
+    assert answer["TopicConfigurations"][0]["Filter"]["Key"]["FilterRules"] == [
+        {"Name": "Prefix", "Value": "a/"},
+        {"Name": "Suffix", "Value": ".gz"},
+    ]
+    # Answering capitalised changed nothing stored: the second answer is the same.
+    assert s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")["TopicConfigurations"] == (
+        answer["TopicConfigurations"]
+    )
 
+    del topic["Filter"]
     s3.put_bucket_notification_configuration(
         Bucket="event-bridge-bucket", NotificationConfiguration={"TopicConfigurations": [topic]}
     )

@@ -60,42 +60,64 @@ def _managed_policies_in_aws_partition_only() -> None:
 _managed_policies_in_aws_partition_only()
 
 
-def _s3_notifications_answer_event_bridge() -> None:
-    """GetBucketNotificationConfiguration answers EventBridgeConfiguration when it is on, as S3 does.
+# A filter rule's name in a PutBucketNotificationConfiguration body: <Name>prefix</Name>, any case.
+_FILTER_RULE_NAME = re.compile(r"(<Name>\s*)(prefix|suffix)(\s*</Name>)", re.IGNORECASE)
 
-    moto 5.2.5 stores it (PutBucketNotificationConfiguration) but leaves it out of the answer, so a
-    client that reads, merges and writes back the configuration (s3_notification) would seem to turn
-    EventBridge off, which against S3 it does not. The answer is moto's own, with the element added.
+
+def _s3_notifications_as_s3_answers() -> None:
+    """GetBucketNotificationConfiguration and PutBucketNotificationConfiguration as S3 answers them.
+
+    moto 5.2.5 differs in two ways that matter to a client that reads, merges and writes back a
+    bucket's configuration (s3_notification):
+    * it stores EventBridgeConfiguration but leaves it out of its answer (S3 answers ``{}`` when
+      it is on), so EventBridge would seem to be turned off by the write-back;
+    * it accepts filter rule names only in lower case and answers them as sent, where S3 accepts
+      either case and answers ``Prefix``/``Suffix`` capitalised (aws/aws-sdk #389,
+      aws/aws-sdk-go-v2 #1595), so a client comparing names as sent would rewrite every time.
+    The answers stay moto's own, with those two things changed.
     """
     from moto.core.responses import ActionResult
     from moto.s3.responses import S3Response
 
-    original = S3Response.get_bucket_notification
-    if getattr(original, "_sandbox", False):
+    original_get = S3Response.get_bucket_notification
+    if getattr(original_get, "_sandbox", False):
         return
+    original_parse = S3Response._notification_config_from_body
+
+    def parse_any_case(self: S3Response) -> Any:
+        body = self.body.decode("utf-8") if isinstance(self.body, bytes) else self.body
+        self.body = _FILTER_RULE_NAME.sub(lambda m: m.group(1) + m.group(2).lower() + m.group(3), body)
+        return original_parse(self)
 
     def get_bucket_notification(self: S3Response) -> Any:
         configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
-        if configuration is None or configuration.event_bridge is None:
-            return original(self)
         serialize = self.serialized
 
-        def with_event_bridge(result: ActionResult) -> Any:
+        def as_s3_answers(result: ActionResult) -> Any:
             if isinstance(result.result, dict):
-                result.result["EventBridgeConfiguration"] = {}
+                for kind in ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations"):
+                    for item in result.result.get(kind, []):
+                        if "Filter" in item:
+                            rules = item["Filter"]["Key"]["FilterRules"]
+                            # New dicts: the rules are moto's stored ones.
+                            capitalised = [{"Name": r["Name"].capitalize(), "Value": r["Value"]} for r in rules]
+                            item["Filter"] = {"Key": {"FilterRules": capitalised}}
+                if configuration is not None and configuration.event_bridge is not None:
+                    result.result["EventBridgeConfiguration"] = {}
             return serialize(result)
 
-        self.serialized = with_event_bridge  # type: ignore[method-assign]
+        self.serialized = as_s3_answers  # type: ignore[method-assign]
         try:
-            return original(self)
+            return original_get(self)
         finally:
             del self.serialized
 
     get_bucket_notification._sandbox = True  # type: ignore[attr-defined]
     S3Response.get_bucket_notification = get_bucket_notification  # type: ignore[method-assign]
+    S3Response._notification_config_from_body = parse_any_case  # type: ignore[method-assign]
 
 
-_s3_notifications_answer_event_bridge()
+_s3_notifications_as_s3_answers()
 
 
 # "Client IDs per OIDC identity provider: 100" (IAM and AWS STS quotas); a client ID has 1 to 255
