@@ -18,7 +18,7 @@ description:
     C(AmazonWebServicesS3) (Microsoft's recommended connector, which reads log files from S3 as SQS
     queues announce them, through a role Sentinel assumes by web identity, see C(sentinel.aws.s3_connector_role)).
   - The existing connector is found by listing the workspace's connectors and matching the kind
-    and the role ARN (for C(AmazonWebServicesS3) also O(destination_table): one role may feed one
+    and the role ARN (for C(AmazonWebServicesS3) also O(destination_table), as one role may feed one
     connector per table), so a connector made by hand in the portal under a random ID is adopted
     rather than duplicated (Sentinel refuses two connectors of one kind for the same role).
   - C(AmazonWebServicesCloudTrail) connectors are written at the stable API version 2021-10-01.
@@ -63,7 +63,7 @@ options:
       - For O(kind=AmazonWebServicesS3) only, and required with O(state=present) there. The URLs of the
         SQS queues that S3 notifies of new log files (C(https://sqs.<region>.amazonaws.com/<account>/<name>),
         the C(queue_url) that C(sentinel.aws.s3_log_queue) returns).
-      - Compared as a set with the connector's C(sqsUrls): their order changes nothing.
+      - Compared as a set with the connector's C(sqsUrls), as their order changes nothing.
     type: list
     elements: str
   destination_table:
