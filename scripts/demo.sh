@@ -68,7 +68,8 @@ grep -Eq 'changed=0 .*failed=0' "$STATE_DIR/second-run.log"
 log "where to see the result"
 # Read back from the clouds with the collection's own modules.
 if [ "$path" = s3 ]; then
-  ansible-playbook -i scripts/sandbox-inventory.yml playbooks/examples/show-sandbox-s3.yml -e s3_bucket="$bucket"
+  ansible-playbook -i scripts/sandbox-inventory.yml playbooks/examples/show-sandbox-s3.yml \
+    -e @playbooks/examples/vars/sandbox_s3.yml -e s3_bucket="$bucket"
 else
   ansible-playbook -i scripts/sandbox-inventory.yml playbooks/examples/show-sandbox.yml
 fi

@@ -207,12 +207,15 @@ def test_onboard_check_converge_and_offboard_keep_what_others_own(clean_sandbox:
         "reason": "",
     }
 
-    # Converged: no change, and no write call on either cloud.
+    # Converged: no change, and no write call on either cloud; a tag set on the role by other means
+    # stays (s3_purge_tags defaults to false, as the cloudtrail role's).
+    sb.aws.client("iam").tag_role(RoleName=ROLE, Tags=[{"Key": "owner", "Value": "platform"}])
     writes = Writes(sb)
     again = play(sb, ONBOARD_S3, variables)
     assert_ok(again)
     assert again.stat("changed") == 0, again.output
     assert writes.aws() == [] and writes.azure() == []
+    assert {"Key": "owner", "Value": "platform"} in sb.aws.client("iam").list_role_tags(RoleName=ROLE)["Tags"]
     assert report_rows(again, "s3_report") == [{**row, "outcome": "unchanged"}]
 
     off = play(sb, OFFBOARD_S3, variables)
