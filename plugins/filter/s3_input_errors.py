@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: s3_input_errors
 short_description: Check the variables of the sentinel.aws.s3 role with the modules' own rules
-version_added: 0.3.0
+version_added: 0.2.0
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 description:

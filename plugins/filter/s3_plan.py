@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: s3_plan
 short_description: What the sentinel.aws.s3 role does for one AWS account, from the workspace read shared per workspace
-version_added: 0.3.0
+version_added: 0.2.0
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 description:

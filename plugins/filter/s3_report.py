@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: s3_report
 short_description: The run report of the sentinel.aws.s3 role - one row per AWS account, as a table, JSON or CSV
-version_added: 0.3.0
+version_added: 0.2.0
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 description:
