@@ -42,9 +42,12 @@ PLAYBOOKS = {
     # Diagnostic, run only when asked (--implementations ...,ours_modules): see the playbook's header.
     "ours_modules": BENCH / "playbooks" / "ours_modules.yml",
     "ours_shared_reads": BENCH / "playbooks" / "ours_shared_reads.yml",
+    # The S3 connector path (issue 15), run when asked (--implementations ours,s3): its own state check.
+    "s3": BENCH / "playbooks" / "s3.yml",
     "baseline": BENCH / "playbooks" / "baseline.yml",
 }
 ROLE_NAME = "MicrosoftSentinelRole"  # the role name both playbooks use
+S3_ROLE_NAME = "OIDC_MicrosoftSentinelS3Role"  # the sentinel.aws.s3 role's default
 
 
 # -- one ansible-playbook run -------------------------------------------------------------------------------
@@ -200,6 +203,31 @@ def converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
     }
 
 
+def s3_converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
+    """What is really there after an S3 run: web-identity roles, and an S3 connector per role with its queue."""
+    roles_ok = 0
+    for account in accounts:
+        iam = sandbox.aws.client("iam", account_id=account)
+        try:
+            trust = json.dumps(iam.get_role(RoleName=S3_ROLE_NAME)["Role"].get("AssumeRolePolicyDocument", {}))
+        except iam.exceptions.NoSuchEntityException:
+            continue
+        roles_ok += "AssumeRoleWithWebIdentity" in trust and sandbox.workspace["customer_id"] in trust
+    wanted = {f"arn:aws:iam::{account}:role/{S3_ROLE_NAME}".lower() for account in accounts}
+    connectors = sandbox.azure.connectors(sandbox.workspace["name"])
+    connected = {
+        c["properties"]["roleArn"].lower()
+        for c in connectors
+        if c["kind"] == "AmazonWebServicesS3" and len(c["properties"]["sqsUrls"]) == 1
+    }
+    return {
+        "roles_ok": roles_ok,
+        "connectors_ok": len(wanted & connected),
+        "connectors_total": len(connectors),
+        "ok": roles_ok == len(accounts) and wanted <= connected and len(connectors) == len(accounts),
+    }
+
+
 def run_scenarios(
     sandbox: Any, implementation: str, accounts: int, forks: int | None, repeat: int, scratch: Path
 ) -> list[dict[str, Any]]:
@@ -207,6 +235,9 @@ def run_scenarios(
     inventory = scratch / f"inventory-{accounts}.json"
     inventory.write_text(json.dumps(metrics.inventory(ids)))
     sandbox.reset()
+    if implementation == "s3":  # the S3 path reads a bucket that must exist: one per account
+        for account in ids:
+            sandbox.aws.client("s3", account_id=account).create_bucket(Bucket=f"logs-{account}")
     results = []
     phases = ["first"] + ["converged"] * repeat
     converged_walls: list[float] = []
@@ -216,7 +247,7 @@ def run_scenarios(
             lambda: run_ansible(PLAYBOOKS[implementation], inventory, sandbox.env, forks, scratch),
             accounts,
         )
-        result["state"] = converged_state(sandbox, ids)
+        result["state"] = (s3_converged_state if implementation == "s3" else converged_state)(sandbox, ids)
         result.update(implementation=implementation, accounts=accounts, forks=forks, phase=phase)
         status = "ok" if result["returncode"] == 0 and result["state"]["ok"] else "FAILED"
         print(

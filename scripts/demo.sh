@@ -4,7 +4,19 @@
 # emulator for Sentinel), onboards the sandbox's AWS account into its Sentinel workspace with
 # `ansible-playbook sentinel.aws.onboard`, runs it again to show that nothing changes, prints
 # where the result is, and stops the sandbox.
+#
+#   bash scripts/demo.sh       the CloudTrail (legacy) connector: sentinel.aws.onboard
+#   bash scripts/demo.sh s3    the S3 connector: a bucket in the sandbox, then sentinel.aws.onboard_s3
+#                              (OIDC provider, role, bucket policy, queue, notification, connector)
 set -euo pipefail
+path=${1:-cloudtrail}
+case $path in
+  cloudtrail | s3) ;;
+  *)
+    echo "usage: bash scripts/demo.sh [cloudtrail|s3]" >&2
+    exit 2
+    ;;
+esac
 # shellcheck source=scripts/bootstrap.sh
 source "$(dirname "$0")/bootstrap.sh"
 cd "$REPO"
@@ -32,9 +44,20 @@ trap 'python tests/sandbox/sandbox.py stop --state-dir "$STATE_DIR" >/dev/null' 
 # shellcheck disable=SC1091
 source "$STATE_DIR/env"
 
-onboard() {
-  ansible-playbook sentinel.aws.onboard -i scripts/sandbox-inventory.yml -e @playbooks/examples/vars/sandbox.yml
-}
+if [ "$path" = s3 ]; then
+  # The S3 path reads logs from a bucket that exists already (the role never creates one).
+  bucket=sentinel-demo-logs
+  log "creating the bucket $bucket in the sandbox's AWS account"
+  python -c 'import boto3, sys; boto3.client("s3").create_bucket(Bucket=sys.argv[1])' "$bucket"
+  onboard() {
+    ansible-playbook sentinel.aws.onboard_s3 -i scripts/sandbox-inventory.yml -e @playbooks/examples/vars/sandbox_s3.yml \
+      -e s3_bucket="$bucket"
+  }
+else
+  onboard() {
+    ansible-playbook sentinel.aws.onboard -i scripts/sandbox-inventory.yml -e @playbooks/examples/vars/sandbox.yml
+  }
+fi
 
 log "onboarding AWS account $SANDBOX_AWS_ACCOUNT_ID into workspace $SANDBOX_WORKSPACE_NAME"
 onboard
@@ -43,5 +66,10 @@ onboard | tee "$STATE_DIR/second-run.log"
 grep -Eq 'changed=0 .*failed=0' "$STATE_DIR/second-run.log"
 
 log "where to see the result"
-# Read back from the clouds with the collection's own modules (the role in check mode).
-ansible-playbook -i scripts/sandbox-inventory.yml playbooks/examples/show-sandbox.yml
+# Read back from the clouds with the collection's own modules.
+if [ "$path" = s3 ]; then
+  ansible-playbook -i scripts/sandbox-inventory.yml playbooks/examples/show-sandbox-s3.yml \
+    -e @playbooks/examples/vars/sandbox_s3.yml -e s3_bucket="$bucket"
+else
+  ansible-playbook -i scripts/sandbox-inventory.yml playbooks/examples/show-sandbox.yml
+fi

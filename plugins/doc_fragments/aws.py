@@ -104,7 +104,8 @@ notes:
     the module runs on (typically C(~/.aws/credentials)).
   - The AWS partition is derived from O(region) without any API call. Only the AWS commercial
     partition (C(aws)) is supported by the Sentinel CloudTrail (legacy) connector; regions of
-    AWS GovCloud (US) or AWS China make the module fail before any call.
+    AWS GovCloud (US) or AWS China make its modules fail before any call. The modules of the S3
+    connector also serve AWS GovCloud (US), chosen with their C(aws_partition) option.
 """
 
     # The tagging options, as amazon.aws.tags documents them (same reason as above).

@@ -70,20 +70,22 @@ from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
 NON_COMMERCIAL_REGION_PREFIXES = ("us-gov-", "cn-")
 
 
-def _given(value):
+# given, as_text, account_id_value, workspace_errors, policy_errors and seconds serve the sentinel.aws.s3 role's
+# check too (s3_input_errors): one reading of YAML-typed values for both roles.
+def given(value):
     return value not in (None, "", [], {})
 
 
-def _as_text(value):
+def as_text(value):
     # A value that YAML read as a whole number (a role name such as 20240101) is checked as the text
     # it prints as, which is what the modules' str options make of it. Not booleans: yes is no name.
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _account_id(name, value):
+def account_id_value(name, value):
     """An account ID given as text, or as a whole number of 12 digits (YAML read it as a number)."""
     if not isinstance(value, int) or isinstance(value, bool) or 10**11 <= value < 10**12:
-        return check_account_id(name, _as_text(value))
+        return check_account_id(name, as_text(value))
     # YAML 1.1, which Ansible reads, takes an unquoted number with a leading zero as octal: the
     # account ID 055555555555 arrives as 6135667565. Any other number has lost its leading zeros.
     octal = " (%s becomes %d)" % ("0" + format(value, "o").zfill(11), value) if 0 < value < 8**11 else ""
@@ -97,30 +99,30 @@ def _single_value_rules(variables):
     """(variable, check) for every variable that is checked on its own."""
     # Always checked: required, or defaulted by the role (an empty value is then a mistake).
     rules = [
-        ("cloudtrail_aws_account_id", _account_id),
-        ("cloudtrail_microsoft_account_id", _account_id),
-        ("cloudtrail_role_name", lambda name, value: check_role_name(name, _as_text(value))),
+        ("cloudtrail_aws_account_id", account_id_value),
+        ("cloudtrail_microsoft_account_id", account_id_value),
+        ("cloudtrail_role_name", lambda name, value: check_role_name(name, as_text(value))),
         ("cloudtrail_role_path", check_iam_path),
         ("cloudtrail_aws_connection", lambda name, value: check_connection(name, value, "aws")),
         ("cloudtrail_azure_connection", lambda name, value: check_connection(name, value, "azure")),
     ]
     optional = [
-        ("cloudtrail_external_id", lambda name, value: check_guid(name, _as_text(value))),
-        ("cloudtrail_connector_id", lambda name, value: check_guid(name, _as_text(value))),
-        ("cloudtrail_subscription_id", lambda name, value: check_guid(name, _as_text(value))),
-        ("cloudtrail_role_description", lambda name, value: check_description(name, _as_text(value))),
+        ("cloudtrail_external_id", lambda name, value: check_guid(name, as_text(value))),
+        ("cloudtrail_connector_id", lambda name, value: check_guid(name, as_text(value))),
+        ("cloudtrail_subscription_id", lambda name, value: check_guid(name, as_text(value))),
+        ("cloudtrail_role_description", lambda name, value: check_description(name, as_text(value))),
         ("cloudtrail_role_tags", check_tags),
-        ("cloudtrail_workspace_name", lambda name, value: check_workspace_name(_as_text(value), name)),
-        ("cloudtrail_resource_group", lambda name, value: check_resource_group(_as_text(value), name)),
+        ("cloudtrail_workspace_name", lambda name, value: check_workspace_name(as_text(value), name)),
+        ("cloudtrail_resource_group", lambda name, value: check_resource_group(as_text(value), name)),
         ("cloudtrail_workspace_resource_id", lambda name, value: parse_workspace_resource_id(value, name)),
     ]
-    rules += [(name, check) for name, check in optional if _given(variables.get(name))]
+    rules += [(name, check) for name, check in optional if given(variables.get(name))]
     return rules
 
 
-def _workspace_errors(variables):
-    # The modules' own rule (sentinel.check_workspace_choice), worded with the role's variables.
-    names = {option: "cloudtrail_" + option for option in ("workspace_name", "resource_group", "workspace_resource_id")}
+def workspace_errors(variables, prefix="cloudtrail_"):
+    """The modules' own rule (sentinel.check_workspace_choice), worded with the role's variables (their prefix)."""
+    names = {option: prefix + option for option in ("workspace_name", "resource_group", "workspace_resource_id")}
     try:
         check_workspace_choice({option: variables.get(name) for option, name in names.items()}, names)
     except InvalidInput as exc:
@@ -128,22 +130,22 @@ def _workspace_errors(variables):
     return []
 
 
-def _policy_errors(variables):
-    policies = variables.get("cloudtrail_managed_policies")
+def policy_errors(variables, name="cloudtrail_managed_policies"):
+    policies = variables.get(name)
     if policies is None:
         return []
     if not isinstance(policies, list):
-        return ["cloudtrail_managed_policies must be a list of policy names or ARNs, got %r" % (policies,)]
+        return ["%s must be a list of policy names or ARNs, got %r" % (name, policies)]
     errors = []
     for policy in policies:
         try:
-            check_managed_policy("cloudtrail_managed_policies", policy)
+            check_managed_policy(name, policy)
         except InvalidInput as exc:
             errors.append(str(exc))
     return errors
 
 
-def _seconds(value):
+def seconds(value):
     """A whole number of seconds as the modules' int options take it (-e gives the text "120"), else None."""
     if isinstance(value, bool):
         return None
@@ -157,8 +159,8 @@ def _wait_timeout_errors(variables):
     wait_timeout = variables.get("cloudtrail_wait_timeout")
     if wait_timeout is None:
         return []
-    seconds = _seconds(wait_timeout)
-    if seconds is None or seconds < 0:
+    wait_seconds = seconds(wait_timeout)
+    if wait_seconds is None or wait_seconds < 0:
         return ["cloudtrail_wait_timeout must be a whole number of seconds, 0 or more, got %r" % (wait_timeout,)]
     return []
 
@@ -173,7 +175,7 @@ def _verify_errors(variables):
     if timeout is None or interval is None:
         return []
     errors = []
-    timeout_seconds, interval_seconds = _seconds(timeout), _seconds(interval)
+    timeout_seconds, interval_seconds = seconds(timeout), seconds(interval)
     if timeout_seconds is None or not 1 <= timeout_seconds <= MAX_VERIFY_TIMEOUT:
         errors.append(
             "cloudtrail_verify_timeout must be a whole number of seconds from 1 to %d, got %r"
@@ -211,7 +213,7 @@ def cloudtrail_input_errors(variables):
             check(name, variables.get(name))
         except InvalidInput as exc:
             errors.append(str(exc))
-    for group in (_workspace_errors, _policy_errors, _wait_timeout_errors, _verify_errors, _partition_errors):
+    for group in (workspace_errors, policy_errors, _wait_timeout_errors, _verify_errors, _partition_errors):
         errors += group(variables)
     return errors
 

@@ -176,6 +176,12 @@ def offboarding_reason(account: Dict[str, Any], arn: str, connectors: List[Dict[
             "cloudtrail_connector_id %s, or leave it empty" % (wanted, arn, holder.get("name"), holder.get("name"))
         )
     by_id = next((c for c in connectors if same_id(c.get("name"), wanted)), None)
+    if not holder and by_id and by_id.get("kind") != CLOUDTRAIL_KIND:
+        # An S3 connector (or any other kind) is never the role's CloudTrail connector, even with the same role.
+        return (
+            "cloudtrail_connector_id %s is a connector of kind %s, not the %s connector of role %s. Nothing was "
+            "removed. Leave cloudtrail_connector_id empty" % (wanted, by_id.get("kind"), CLOUDTRAIL_KIND, arn)
+        )
     if not holder and by_id:
         return (
             "cloudtrail_connector_id %s holds role %s, not %s (built from cloudtrail_aws_account_id, "

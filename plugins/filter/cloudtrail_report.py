@@ -74,16 +74,14 @@ _value:
       type: str
 """
 
-import csv
-import io
-import json
 from typing import Any, Dict, List, Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.sentinel.aws.plugins.module_utils.run_report import file_text, report_row, table_lines
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+
 COLUMNS = ("host", "account_id", "role_arn", "connector_id", "workspace", "ownership", "outcome", "reason")
-FILE_FORMATS = ("json", "csv")
-NOT_RECORDED = "the account failed before the role recorded its outcome: see its error above in the log"
 # Sentinel's documentation: the first CloudTrail events arrive 20-30 minutes after the connector.
 EVENTS_NOTE = "Events land in the AWSCloudTrail table of the workspace (first data 20-30 minutes after the connector)."
 
@@ -100,65 +98,19 @@ def _reason(connector: Mapping[str, Any]) -> str:
     return ""
 
 
-def report_row(host: str, variables: Mapping[str, Any]) -> Dict[str, str]:
-    """One account's row, from its host variables (its cloudtrail_connector fact)."""
-    connector = variables.get("cloudtrail_connector") or {}
-    if not connector.get("outcome"):
-        account_id = variables.get("cloudtrail_aws_account_id")
-        row = dict.fromkeys(COLUMNS, "")
-        row.update(
-            host=host, account_id="" if account_id is None else account_id, outcome="failed", reason=NOT_RECORDED
-        )
-    else:
-        row = {column: connector.get(column) for column in COLUMNS}
-        row.update(host=host, account_id=connector.get("aws_account_id"), reason=_reason(connector))
-    return {column: "" if value is None else str(value) for column, value in row.items()}
-
-
-def table_lines(rows: List[Dict[str, str]]) -> List[str]:
-    """The rows under a header, aligned; the reason last and unpadded (it can be a long message)."""
-    padded = COLUMNS[:-1]
-    widths = {column: max([len(column)] + [len(row[column]) for row in rows]) for column in padded}
-    header = {column: column.upper().replace("_", " ") for column in COLUMNS}
-    lines = [
-        ("  ".join(row[column].ljust(widths[column]) for column in padded) + "  " + row["reason"]).rstrip()
-        for row in [header] + rows
-    ]
-    counts: Dict[str, int] = {}
-    for row in rows:
-        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
-    summary = ", ".join("%d %s" % (count, outcome) for outcome, count in sorted(counts.items()))
-    lines.append("%d account%s: %s" % (len(rows), "" if len(rows) == 1 else "s", summary or "none"))
-    # Only where a connector is really there now: not in check mode, not after offboarding.
-    if any(row["outcome"] in ("created", "updated", "unchanged") and row["connector_id"] for row in rows):
-        lines.append(EVENTS_NOTE)
-    return lines
-
-
-def file_text(rows: List[Dict[str, str]], path: str, fmt: str) -> str:
-    """The report file's text; the format given, else from the path's extension (.csv, else JSON)."""
-    fmt = fmt or ("csv" if path.lower().endswith(".csv") else "json")
-    if fmt not in FILE_FORMATS:
-        raise AnsibleFilterError("the report format must be json or csv (or empty: from the path), got %r" % fmt)
-    if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return text.getvalue()
-
-
 def cloudtrail_report(
     hosts: List[str], hostvars: Mapping[str, Mapping[str, Any]], path: str = "", format: str = ""  # noqa: A002
 ) -> Dict[str, Any]:
     """The report of the play's accounts (see RETURN), in the order of the play's hosts."""
-    rows = [report_row(host, hostvars[host]) for host in hosts]
-    return {
-        "rows": rows,
-        "lines": table_lines(rows),
-        "file_text": file_text(rows, str(path), format or "") if path else "",
-    }
+    rows = [
+        report_row(host, hostvars[host], "cloudtrail_connector", "cloudtrail_aws_account_id", COLUMNS, _reason)
+        for host in hosts
+    ]
+    try:
+        text = file_text(rows, COLUMNS, str(path), format or "") if path else ""
+    except InvalidInput as exc:
+        raise AnsibleFilterError(str(exc)) from None
+    return {"rows": rows, "lines": table_lines(rows, COLUMNS, EVENTS_NOTE, "connector_id"), "file_text": text}
 
 
 class FilterModule(object):

@@ -1,10 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the sentinel.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The IAM role Microsoft Sentinel assumes: plan the changes (pure), then make them.
+"""The IAM roles Microsoft Sentinel assumes: plan the changes (pure), then make them.
+
+One role logic for both connectors' roles; what differs is the trust, a kind from trust_policy
+(``spec["trust"]``: ExternalIdTrust for connector_role, WebIdentityTrust for s3_connector_role),
+which builds, recognises and guards the Sentinel statements. A role view lists what those
+statements serve under the kind's ``keys_name`` (``external_ids``, ``session_names``).
 
 The planning half takes and returns plain dicts and is unit tested without AWS. The IAM half
-(``RoleApi``) is one thin method per API call, all through one retrying client; every AWS
+(``RoleApi``, on ``IamApi``) is one thin method per API call, all through one retrying client; every AWS
 error becomes an ``AnsibleAWSError`` whose message names the operation and the role.
 """
 
@@ -15,6 +20,7 @@ __metaclass__ = type
 
 import copy
 import json
+import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
@@ -25,11 +31,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import build_trust_policy
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import ExternalIdTrust
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import UnsafeTrustPolicy
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import describe_statement
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import narrowed_trust_policy
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import parse_policy_document
-from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import require_external_id
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import require_narrowed
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import split_trust
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
@@ -155,21 +161,18 @@ def desired_tags(tags: dict | None) -> dict:
     return wanted
 
 
-def role_spec(params: dict, partition: str) -> tuple:
-    """(the desired role as plain data, warnings) from module parameters; InvalidInput on bad input.
+def common_spec(params: dict, partition: str, name: str) -> tuple:
+    """(the parts of a desired role both connectors' roles share, warnings); InvalidInput on bad input.
 
-    Every rule is checked here, before the module makes any call.
+    ``name`` is the already checked role name. The trust (``trust``, ``trust_policy``) is the
+    caller's to add.
     """
-    state = params["state"]
     spec = {
-        "name": validation.check_role_name("name", params["name"]),
-        "state": state,
+        "name": name,
+        "state": params["state"],
         "partition": partition,
         "account_id": None,
         "path": validation.check_iam_path("path", params["path"]),
-        "microsoft_account_id": validation.check_account_id("microsoft_account_id", params["microsoft_account_id"]),
-        "external_id": None,
-        "purge_external_ids": params["purge_external_ids"],
         "take_over": params["take_over"],
         "purge_policies": params["purge_policies"],
         "purge_tags": params["purge_tags"] and params.get("tags") is not None,
@@ -178,26 +181,41 @@ def role_spec(params: dict, partition: str) -> tuple:
         "max_session_duration": None,
         "permissions_boundary": None,
     }
-    if params.get("account_id") is not None:
-        spec["account_id"] = validation.check_account_id("account_id", params["account_id"])
-    if params.get("external_id"):
-        spec["external_id"] = validation.check_guid("external_id", params["external_id"])
     # Offboarding needs the policies too: they are what it may detach as its own.
     policies = [validation.check_managed_policy("managed_policies", p) for p in params["managed_policies"]]
     for policy in policies:
         if policy.startswith("arn:"):
             _require_partition("managed_policies", validation.parse_policy_arn("managed_policies", policy), partition)
     spec["managed_policies"], warnings = resolve_managed_policies(policies, partition)
-    if state == "absent":
+    if spec["state"] == "absent":
         return spec, warnings
-    if not spec["external_id"]:
-        raise InvalidInput("external_id is required when state=present: the Log Analytics workspace ID (a GUID)")
-    # The trust of a new role; an existing role's is planned from what it trusts already.
-    spec["trust_policy"] = build_trust_policy(spec["microsoft_account_id"], [spec["external_id"]], partition)
     given_tags = validation.check_tags("tags", params["tags"]) if params.get("tags") is not None else None
     spec["tags"] = desired_tags(given_tags)
     if params.get("description") is not None:
         spec["description"] = validation.check_description("description", params["description"])
+    return spec, warnings
+
+
+def role_spec(params: dict, partition: str) -> tuple:
+    """(the desired CloudTrail connector role as plain data, warnings) from connector_role's parameters.
+
+    Every rule is checked here, before the module makes any call; InvalidInput on bad input.
+    """
+    name = validation.check_role_name("name", params["name"])
+    microsoft_account_id = validation.check_account_id("microsoft_account_id", params["microsoft_account_id"])
+    external_id = validation.check_guid("external_id", params["external_id"]) if params.get("external_id") else None
+    account_id = params.get("account_id")
+    account_id = validation.check_account_id("account_id", account_id) if account_id is not None else None
+    spec, warnings = common_spec(params, partition, name)
+    spec["account_id"], spec["account_option"] = account_id, "account_id"
+    spec["external_id"] = external_id
+    spec["trust"] = ExternalIdTrust(microsoft_account_id, partition, external_id, params["purge_external_ids"])
+    if spec["state"] == "absent":
+        return spec, warnings
+    if not external_id:
+        raise InvalidInput("external_id is required when state=present: the Log Analytics workspace ID (a GUID)")
+    # The trust of a new role; an existing role's is planned from what it trusts already.
+    spec["trust_policy"] = spec["trust"].build([external_id])
     if params.get("max_session_duration") is not None:
         spec["max_session_duration"] = validation.check_session_duration(
             "max_session_duration", params["max_session_duration"]
@@ -219,17 +237,20 @@ def _require_partition(option: str, arn_parts: dict, partition: str) -> None:
         )
 
 
-def role_view(role: dict, attached: list, inline: list, microsoft_account_id: str) -> dict:
-    """The module's ``role`` result from GetRole/CreateRole output, the attached policy ARNs and inline policy names."""
+def role_view(role: dict, attached: list, inline: list, trust: object) -> dict:
+    """The module's ``role`` result from GetRole/CreateRole output, the attached policy ARNs and inline policy names.
+
+    ``trust`` is the kind of the role's trust, bound to its account.
+    """
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-    trust = parse_policy_document(role.get("AssumeRolePolicyDocument"))
+    document = parse_policy_document(role.get("AssumeRolePolicyDocument"))
     return {
         "arn": role["Arn"],
         "name": role["RoleName"],
         "role_id": role.get("RoleId"),
         "path": role.get("Path", "/"),
-        "trust_policy": trust,
-        "external_ids": split_trust(trust, microsoft_account_id, parse_aws_arn(role["Arn"])["partition"])[0],
+        "trust_policy": document,
+        trust.keys_name: split_trust(document, trust)[0],
         "attached_policies": sorted(attached),
         "inline_policies": sorted(inline),
         "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []),
@@ -247,7 +268,7 @@ def new_role_view(spec: dict, arn: str) -> dict:
         "role_id": None,
         "path": spec["path"],
         "trust_policy": spec["trust_policy"],
-        "external_ids": [spec["external_id"]],
+        spec["trust"].keys_name: split_trust(spec["trust_policy"], spec["trust"])[0],
         "attached_policies": sorted(spec["managed_policies"]),
         "inline_policies": [],
         "tags": dict(spec["tags"]),
@@ -287,10 +308,8 @@ def foreign_things(current: dict, spec: dict) -> list:
     A Sentinel role holds only Sentinel trust statements, only the wanted (or the renamed
     CloudTrail) managed policies, no inline policy and no boundary but the one asked for.
     """
-    _ids, others = split_trust(current["trust_policy"], spec["microsoft_account_id"], spec["partition"])
-    reasons = [
-        "its trust policy %s" % describe_statement(s, spec["microsoft_account_id"], spec["partition"]) for s in others
-    ]
+    _keys, others = split_trust(current["trust_policy"], spec["trust"])
+    reasons = ["its trust policy %s" % describe_statement(s, spec["trust"]) for s in others]
     own = own_policy_arns(spec)
     reasons += ["it carries the managed policy %s" % arn for arn in current["attached_policies"] if arn not in own]
     reasons += ["it has the inline policy %s" % name for name in current["inline_policies"]]
@@ -332,31 +351,22 @@ def offboarding_ownership(current: dict, spec: dict) -> str:
 # --- present: converge ------------------------------------------------------------------------
 
 
-def wanted_external_ids(current_ids: list, spec: dict) -> list:
-    """The workspace IDs the trust must list: those it has plus ours, or ours alone with purge_external_ids."""
-    if spec["purge_external_ids"]:
-        return [spec["external_id"]]
-    return sorted({external_id.lower() for external_id in current_ids} | {spec["external_id"]})
-
-
 def plan_trust(current: dict, spec: dict) -> dict:
-    """{} when the trust is right, else the new trust policy and its workspace IDs.
+    """{} when the trust is right, else the new trust policy and its keys (workspace IDs, session names).
 
-    Right means Sentinel statements only, for exactly the wanted IDs, however they are written
+    Right means Sentinel statements only, for exactly the wanted keys, however they are written
     (one statement per workspace, Sids, lists or single values): such a trust is left alone.
     """
     # Not amazon.aws's compare_policies: it tests two documents for equality, so a Sid, one
     # statement per workspace or another case of "sts:ExternalId" would count as drift; and it
     # equates an account ID with its root ARN only in the partition aws (policy.py,
     # _canonify_root_arn, the same in 8.2.1 to 10), not arn:aws-us-gov:iam::<id>:root.
-    ids, others = split_trust(current["trust_policy"], spec["microsoft_account_id"], spec["partition"])
-    wanted = wanted_external_ids(ids, spec)
-    if not others and ids == wanted:
+    trust = spec["trust"]
+    keys, others = split_trust(current["trust_policy"], trust)
+    wanted = trust.wanted(keys)
+    if not others and keys == wanted:
         return {}
-    return {
-        "trust_policy": build_trust_policy(spec["microsoft_account_id"], wanted, spec["partition"]),
-        "external_ids": wanted,
-    }
+    return {"trust_policy": trust.build(wanted), trust.keys_name: wanted}
 
 
 def plan_update(current: dict, spec: dict) -> dict:
@@ -387,10 +397,21 @@ def plan_update(current: dict, spec: dict) -> dict:
     return plan
 
 
+# What a plan sets on the role view as it is: the trust (with either kind's keys) and role settings.
+PLANNED_KEYS = (
+    "trust_policy",
+    "external_ids",
+    "session_names",
+    "description",
+    "max_session_duration",
+    "permissions_boundary",
+)
+
+
 def apply_plan(current: dict, plan: dict) -> dict:
     """The role view after ``plan`` is carried out; used for the result and the diff."""
     after = copy.deepcopy(current)
-    for key in ("trust_policy", "external_ids", "description", "max_session_duration", "permissions_boundary"):
+    for key in PLANNED_KEYS:
         if key in plan:
             after[key] = plan[key]
     attached = [arn for arn in after["attached_policies"] if arn not in plan.get("detach", [])]
@@ -408,19 +429,21 @@ def apply_plan(current: dict, plan: dict) -> dict:
 def plan_offboarding(current: dict, profiles: list, spec: dict) -> dict:
     """What offboarding removes from an existing role: never what sentinel.aws did not put there.
 
-    Removed: the workspace ID (``external_id``, or every Sentinel ID when not given). While other
-    workspaces' IDs remain, only the trust changes. With none left, the role is deleted if nothing
+    Removed: the keys the trust kind offboards (CloudTrail: the workspace ID ``external_id``, or
+    every Sentinel ID when not given; S3: every session name). While other keys (workspaces' IDs)
+    remain, only the trust changes. With none left, the role is deleted if nothing
     else is on it; otherwise only Sentinel's pieces come off (its statements, its policies, the
     marker) and the role stays. ``delete_role`` means delete; take_over deletes whatever is on it.
     A role that is neither marked nor trusts Sentinel has nothing of ours: {}.
     """
     if spec["take_over"]:
         return {"delete_role": True}
-    ids, others = split_trust(current["trust_policy"], spec["microsoft_account_id"], spec["partition"])
+    trust = spec["trust"]
+    ids, others = split_trust(current["trust_policy"], trust)
     if not ids and not is_marked(current["tags"]):
         return {}
-    removed = [i for i in ids if spec["external_id"] in (None, i.lower())]
-    remaining = sorted({i.lower() for i in ids if i not in removed})
+    removed = [i for i in ids if trust.offboarded(i)]
+    remaining = sorted({trust.normal(i) for i in ids if i not in removed})
     if remaining:
         return _narrowed_trust(current, spec, remaining) if removed else {}
     own = [arn for arn in current["attached_policies"] if arn in own_policy_arns(spec)]
@@ -435,20 +458,19 @@ def plan_offboarding(current: dict, profiles: list, spec: dict) -> dict:
 
 
 def _narrowed_trust(current: dict, spec: dict, remaining: list) -> dict:
-    document = narrowed_trust_policy(
-        current["trust_policy"], spec["microsoft_account_id"], remaining, spec["partition"]
-    )
-    return {"trust_policy": document, "external_ids": remaining}
+    document = narrowed_trust_policy(current["trust_policy"], spec["trust"], remaining)
+    return {"trust_policy": document, spec["trust"].keys_name: remaining}
 
 
 def left_behind(after: dict, profiles: list, spec: dict) -> list:
     """Everything still on a role that offboarding keeps, one phrase each."""
-    ids, others = split_trust(after["trust_policy"], spec["microsoft_account_id"], spec["partition"])
+    kind = spec["trust"]
+    ids, others = split_trust(after["trust_policy"], kind)
     items = []
     if ids:
-        trust = "the trust for workspace ID%s %s" % ("s" if len(ids) > 1 else "", ", ".join(ids))
-        if any(spec["external_id"] in (None, i.lower()) for i in ids):
-            # An ID offboarding removes is still there only when its statement is the role's last:
+        trust = "the trust for %s %s" % (kind.keys_phrase if len(ids) > 1 else kind.key_phrase, ", ".join(ids))
+        if any(kind.offboarded(i) for i in ids):
+            # A key offboarding removes is still there only when its statement is the role's last:
             # IAM refuses a trust policy without a statement (MalformedPolicyDocument).
             trust += " (kept: a trust policy needs a statement; delete the role to remove it)"
         items.append(trust)
@@ -463,9 +485,10 @@ def left_behind(after: dict, profiles: list, spec: dict) -> list:
 
 def offboarding_warning(current: dict, after: dict, left: list, spec: dict) -> str | None:
     """The warning for a role offboarding keeps though no workspace uses it any more; None otherwise."""
-    if any(spec["external_id"] not in (None, i.lower()) for i in after["external_ids"]):
+    kind = spec["trust"]
+    if any(not kind.offboarded(i) for i in after[kind.keys_name]):
         return None  # other workspaces still use the role: keeping it is the point
-    if not current["external_ids"] and not is_marked(current["tags"]):
+    if not current[kind.keys_name] and not is_marked(current["tags"]):
         return "role %s is not a Sentinel role and was not made by sentinel.aws; nothing was changed. It holds: %s" % (
             spec["name"],
             "; ".join(left),
@@ -476,9 +499,11 @@ def offboarding_warning(current: dict, after: dict, left: list, spec: dict) -> s
     )
 
 
+# A role view has the keys of its trust kind: external_ids (CloudTrail) or session_names (S3).
 DIFF_KEYS = (
     "trust_policy",
     "external_ids",
+    "session_names",
     "managed_policies",
     "inline_policies",
     "tags",
@@ -493,7 +518,7 @@ def diff_view(view: dict | None) -> dict:
     """The part of a role view shown by --diff; {} for a role that does not exist."""
     if not view:
         return {}
-    shown = {key: view.get(key) for key in DIFF_KEYS}
+    shown = {key: view.get(key) for key in DIFF_KEYS if key in view or key == "managed_policies"}
     shown["managed_policies"] = view["attached_policies"]
     return shown
 
@@ -501,14 +526,12 @@ def diff_view(view: dict | None) -> dict:
 # --- IAM and STS calls ----------------------------------------------------------------------
 
 
-class RoleApi:
-    """One method per IAM/STS call; AWS errors become AnsibleAWSError naming the operation."""
+class IamApi:
+    """The IAM/STS plumbing of every IAM module: one retrying client; AWS errors become AnsibleAWSError naming the operation."""
 
     def __init__(self, module):
         self._module = module
         self.iam = module.client("iam", retry_decorator=RETRY)
-        # Same connection, but NoSuchEntity is retried too: only for calls on a role just created.
-        self.iam_new_role = RetryingBotoClientWrapper(self.iam.client, RETRY_NEW_ROLE)
         # The partition botocore resolved for the client's region, from the endpoint data it loaded
         # to make the client. (boto3's get_partition_for_region would load those 1.2 MB of JSON a
         # second time: a tenth of a converged run.) No region means aws, as for IAM itself.
@@ -535,14 +558,23 @@ class RoleApi:
         identity = self._call("get the caller identity (sts:GetCallerIdentity)", self._sts.get_caller_identity)
         return identity["Account"]
 
-    def get_role(self, name: str) -> dict | None:
-        found = self._read("get role %s" % name, self.iam.get_role, RoleName=name)
-        return found["Role"] if found else None
-
     def _list(self, what: str, operation: str, key: str, **kwargs: object) -> list:
         """Every item under ``key`` of a paginated IAM list call: botocore's paginator, one call per page."""
         listing = IAMErrorHandler.common_error_handler(what)(paginated_query_with_retries)
         return listing(self.iam.client, operation, retry_decorator=RETRY, **kwargs).get(key, [])
+
+
+class RoleApi(IamApi):
+    """One method per IAM call on a role."""
+
+    def __init__(self, module):
+        super().__init__(module)
+        # Same connection, but NoSuchEntity is retried too: only for calls on a role just created.
+        self.iam_new_role = RetryingBotoClientWrapper(self.iam.client, RETRY_NEW_ROLE)
+
+    def get_role(self, name: str) -> dict | None:
+        found = self._read("get role %s" % name, self.iam.get_role, RoleName=name)
+        return found["Role"] if found else None
 
     def attached_policies(self, name: str) -> list:
         what = "list the managed policies of role %s" % name
@@ -569,7 +601,7 @@ class RoleApi:
                 )
 
     def create_role(self, spec: dict) -> dict:
-        require_external_id(spec["trust_policy"], spec["external_id"])
+        spec["trust"].require(spec["trust_policy"])
         kwargs = {
             "RoleName": spec["name"],
             "Path": spec["path"],
@@ -585,13 +617,14 @@ class RoleApi:
             kwargs["Tags"] = ansible_dict_to_boto3_tag_list(spec["tags"])
         return self._call("create role %s" % spec["name"], self.iam.create_role, **kwargs)["Role"]
 
-    def update_trust_policy(self, name: str, document: dict, external_id: str) -> None:
-        require_external_id(document, external_id)
+    def update_trust_policy(self, name: str, document: dict, trust: object) -> None:
+        """A present run's trust write: only with the condition of its kind (``trust.require``)."""
+        trust.require(document)
         self._put_trust_policy(name, document)
 
-    def narrow_trust_policy(self, name: str, before: dict, after: dict, microsoft_account_id: str) -> None:
+    def narrow_trust_policy(self, name: str, before: dict, after: dict, trust: object) -> None:
         """Offboarding's trust write: only ever less than ``before`` (see ``require_narrowed``)."""
-        require_narrowed(before, after, microsoft_account_id, self.partition)
+        require_narrowed(before, after, trust)
         self._put_trust_policy(name, after)
 
     def _put_trust_policy(self, name: str, document: dict) -> None:
@@ -668,15 +701,66 @@ def _policy_json(document: dict) -> str:
     return json.dumps(document, sort_keys=True)
 
 
+# --- a role module's run ----------------------------------------------------------------------
+
+
+def run_module(module: object, spec_for: object) -> None:
+    """The run of a role module (connector_role, s3_connector_role); ends the module.
+
+    ``spec_for(api)`` checks the module's options and returns (spec, warnings): making the clients
+    calls nothing, so every input is checked before any API call.
+    """
+    token = session_token_fallback(module.params, os.environ)
+    if token:
+        module.params["session_token"] = token
+    try:
+        api = RoleApi(module)
+        spec, warnings = spec_for(api)
+        for warning in warnings:
+            # AnsibleModule.warn, not AnsibleAWSModule.warn: amazon.aws 10 also copies its warnings
+            # into the result, which ansible-core 2.19 reports as a deprecated use of exit_json.
+            module._module.warn(warning)
+        ensure = ensure_present if spec["state"] == "present" else ensure_absent
+        result = ensure(api, spec, module.check_mode)
+    except (InvalidInput, UnsafeTrustPolicy) as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    for warning in result.pop("warnings", []):
+        module._module.warn(warning)
+    diff = result.pop("diff")
+    if module._diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
 # --- the two states -------------------------------------------------------------------------
 
 
-def verify_account(expected: str | None, actual: str, source: str) -> None:
+def verify_account(expected: str | None, actual: str, source: str, option: str = "account_id") -> None:
+    """The wrong-account guard: InvalidInput naming ``option`` when the credentials act on another account."""
     if expected and expected != actual:
         raise InvalidInput(
-            "account_id: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
-            % (actual, source, expected)
+            "%s: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
+            % (option, actual, source, expected)
         )
+
+
+def _verify_account(spec: dict, actual: str, source: str) -> None:
+    verify_account(spec["account_id"], actual, source, spec["account_option"])
+
+
+def bind_account(spec: dict, account_id: str) -> dict:
+    """``spec`` for a role in ``account_id``: its trust kind bound to the account, a new role's trust built for it.
+
+    The S3 role's trust names the account's own OIDC provider, so it is known only once the
+    account is (from the role's ARN, or sts:GetCallerIdentity before a create).
+    """
+    trust = spec["trust"].in_account(account_id)
+    bound = dict(spec, trust=trust)
+    if spec["state"] == "present":
+        bound["trust_policy"] = trust.build(trust.wanted([]))
+    return bound
 
 
 def ensure_present(api: RoleApi, spec: dict, check_mode: bool) -> dict:
@@ -685,9 +769,11 @@ def ensure_present(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     existing = api.get_role(name)
     if existing is None:
         return _create(api, spec, check_mode)
-    verify_account(spec["account_id"], parse_aws_arn(existing["Arn"])["account_id"], "from the ARN of role %s" % name)
+    account = parse_aws_arn(existing["Arn"])["account_id"]
+    _verify_account(spec, account, "from the ARN of role %s" % name)
     require_same_path(name, existing.get("Path", "/"), spec["path"])
-    current = role_view(existing, api.attached_policies(name), api.inline_policies(name), spec["microsoft_account_id"])
+    spec = bind_account(spec, account)
+    current = role_view(existing, api.attached_policies(name), api.inline_policies(name), spec["trust"])
     ownership = present_ownership(current, spec)
     plan = plan_update(current, spec)
     after = apply_plan(current, plan)
@@ -711,7 +797,7 @@ def _apply(api: RoleApi, spec: dict, plan: dict) -> None:
     for arn in plan.get("attach", []):
         api.attach(name, arn)
     if "trust_policy" in plan:
-        api.update_trust_policy(name, plan["trust_policy"], spec["external_id"])
+        api.update_trust_policy(name, plan["trust_policy"], spec["trust"])
     if plan.get("tags_unset"):
         api.untag(name, plan["tags_unset"])
     if plan.get("tags_set"):
@@ -728,9 +814,10 @@ def _apply(api: RoleApi, spec: dict, plan: dict) -> None:
 
 def _create(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     account = None
-    if spec["account_id"] or check_mode:
+    if spec["account_id"] or check_mode or spec["trust"].needs_account:
         account = api.caller_account()
-        verify_account(spec["account_id"], account, "from sts:GetCallerIdentity")
+        _verify_account(spec, account, "from sts:GetCallerIdentity")
+        spec = bind_account(spec, account)
     # A policy that does not exist must fail the run before the role exists, not after.
     api.require_policies_exist(spec["managed_policies"])
     if check_mode:
@@ -743,7 +830,7 @@ def _create(api: RoleApi, spec: dict, check_mode: bool) -> dict:
         except AnsibleAWSError:
             _remove_half_made_role(api, spec["name"])
             raise
-        view = role_view(created, spec["managed_policies"], [], spec["microsoft_account_id"])
+        view = role_view(created, spec["managed_policies"], [], spec["trust"])
         # CreateRole echoes Tags but not always the boundary or description: report what was set.
         view.update({k: v for k, v in new_role_view(spec, view["arn"]).items() if k not in ("arn", "role_id")})
     return {"changed": True, "role": view, "ownership": "created", "diff": {"before": {}, "after": diff_view(view)}}
@@ -766,10 +853,12 @@ def ensure_absent(api: RoleApi, spec: dict, check_mode: bool) -> dict:
     existing = api.get_role(name)
     if existing is None:
         return _absent_outcome(False, {}, {}, "none", [])
-    verify_account(spec["account_id"], parse_aws_arn(existing["Arn"])["account_id"], "from the ARN of role %s" % name)
+    account = parse_aws_arn(existing["Arn"])["account_id"]
+    _verify_account(spec, account, "from the ARN of role %s" % name)
     require_same_path(name, existing.get("Path", "/"), spec["path"])
+    spec = bind_account(spec, account)
     attached, inline, profiles = api.attached_policies(name), api.inline_policies(name), api.instance_profiles(name)
-    current = role_view(existing, attached, inline, spec["microsoft_account_id"])
+    current = role_view(existing, attached, inline, spec["trust"])
     ownership = offboarding_ownership(current, spec)
     plan = plan_offboarding(current, profiles, spec)
     if plan.get("delete_role"):
@@ -802,7 +891,7 @@ def _offboard(api: RoleApi, spec: dict, current: dict, plan: dict) -> None:
     name = spec["name"]
     # The trust first: Sentinel loses access to the role before anything else changes.
     if "trust_policy" in plan:
-        api.narrow_trust_policy(name, current["trust_policy"], plan["trust_policy"], spec["microsoft_account_id"])
+        api.narrow_trust_policy(name, current["trust_policy"], plan["trust_policy"], spec["trust"])
     for arn in plan.get("detach", []):
         api.detach(name, arn)
     if plan.get("tags_unset"):

@@ -17,6 +17,11 @@ import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import (
+    DESTINATION_TABLES,
+    PARTITIONS,
+    S3_KIND,
+)
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
     InvalidInput,
     check_guid,
@@ -24,11 +29,15 @@ from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
 )
 
 CLOUDTRAIL_KIND = "AmazonWebServicesCloudTrail"
-# Kinds this collection manages (AmazonWebServicesS3 is a later step: it needs a preview API).
-SUPPORTED_KINDS = (CLOUDTRAIL_KIND,)
-AWS_KINDS = (CLOUDTRAIL_KIND, "AmazonWebServicesS3")
+# The AWS kinds, both managed: CloudTrail (legacy, API polling) and S3 (SQS-notified S3 files).
+SUPPORTED_KINDS = (CLOUDTRAIL_KIND, S3_KIND)
+AWS_KINDS = SUPPORTED_KINDS
+# The options that apply to the S3 kind only, as data_connector names them.
+S3_OPTIONS = ("sqs_urls", "destination_table")
 
-# Connector IDs derived from the role ARN are uuid5(CONNECTOR_ID_NAMESPACE, "<kind>:<arn lower-case>").
+# Connector IDs derived from the role ARN are uuid5(CONNECTOR_ID_NAMESPACE, "<kind>:<arn lower-case>")
+# for CloudTrail and uuid5(..., "<kind>:<arn lower-case>:<destination table>") for S3, whose
+# connectors one role may hold several of, one per table (one per log type and queue).
 # Fixed for ever: changing it would make every re-run create a second connector.
 CONNECTOR_ID_NAMESPACE = uuid.UUID("5d3f0a52-7a8e-4c4e-9a55-3c1f0a6e5e10")
 
@@ -77,6 +86,12 @@ PERMANENT_PUT_REFUSAL = re.compile(
 
 # The account of a role ARN held by a connector (connectors made by hand are not validated by us).
 ROLE_ARN_ACCOUNT_PATTERN = re.compile(r"^arn:[\w-]+:iam::(?P<account>[0-9]{12}):role/", re.IGNORECASE)
+
+# An SQS queue URL, <scheme>://<endpoint>/<12-digit account>/<queue name> (SQS developer guide,
+# "Queue and message identifiers": names are 1-80 letters, digits, '-' and '_', '.fifo' for FIFO
+# queues). The endpoint is not pinned to sqs.<region>.amazonaws.com: SQS still answers legacy
+# <region>.queue.amazonaws.com URLs, and a local endpoint (moto, the sandbox) names its own host.
+SQS_URL_PATTERN = re.compile(r"^https?://[^/\s]+/[0-9]{12}/[A-Za-z0-9_-]{1,80}(?:\.fifo)?\Z")
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -169,14 +184,51 @@ def workspace_arm_id(subscription_id: str, resource_group: str, name: str) -> st
 
 
 def check_connector_role_arn(kind: str, value: str, option: str = "aws_role_arn") -> str:
-    """The role Sentinel assumes; the CloudTrail connector reaches AWS commercial only."""
+    """The role Sentinel assumes; the CloudTrail connector reaches AWS commercial only.
+
+    The S3 connector reaches the partitions Microsoft's Entra tenant has an audience for
+    (s3_connector.SENTINEL_OIDC: aws and aws-us-gov), not China.
+    """
     parts = parse_role_arn(option, value)
     if kind == CLOUDTRAIL_KIND and parts["partition"] != "aws":
         raise InvalidInput(
             "%s is in partition %r: the %s connector can only read AWS commercial (partition 'aws') "
             "CloudTrail, not GovCloud or China" % (option, parts["partition"], kind)
         )
+    if kind == S3_KIND and parts["partition"] not in PARTITIONS:
+        raise InvalidInput(
+            "%s is in partition %r: the %s connector reads AWS commercial ('aws') and GovCloud ('aws-us-gov') "
+            "accounts only" % (option, parts["partition"], kind)
+        )
     return value
+
+
+def check_sqs_urls(value: Any, option: str = "sqs_urls") -> List[str]:
+    """The S3 connector's queues: a non-empty list of SQS queue URLs, each once."""
+    if not isinstance(value, list) or not value:
+        raise InvalidInput("%s must list at least one SQS queue URL for kind %s" % (option, S3_KIND))
+    for url in value:
+        if not isinstance(url, str) or not SQS_URL_PATTERN.match(url):
+            raise InvalidInput(
+                "%s items must be SQS queue URLs of the form https://sqs.<region>.amazonaws.com/<12-digit account>/"
+                "<queue name>, got %r" % (option, url)
+            )
+    if len(set(value)) != len(value):
+        raise InvalidInput("%s lists a queue URL more than once: %s" % (option, ", ".join(value)))
+    return list(value)
+
+
+def check_destination_table(value: Any, option: str = "destination_table") -> str:
+    if value not in DESTINATION_TABLES:
+        raise InvalidInput("%s must be one of %s, got %r" % (option, ", ".join(DESTINATION_TABLES), value))
+    return value
+
+
+def check_kind_options(kind: str, params: Dict[str, Any]) -> None:
+    """S3_OPTIONS are given with kind AmazonWebServicesS3 only (another kind would silently ignore them)."""
+    given = [option for option in S3_OPTIONS if params.get(option) not in (None, [], "")]
+    if kind != S3_KIND and given:
+        raise InvalidInput("%s apply only to kind %s, not %s" % (" and ".join(given), S3_KIND, kind))
 
 
 def check_kind(value: str) -> str:
@@ -193,13 +245,26 @@ def normalise_role_arn(arn: Optional[str]) -> str:
     return (arn or "").strip().lower()
 
 
-def derive_connector_id(kind: str, role_arn: str) -> str:
-    """The connector ID a re-run finds again: uuid5 over a fixed namespace, the kind and the ARN."""
-    return str(uuid.uuid5(CONNECTOR_ID_NAMESPACE, "%s:%s" % (kind, normalise_role_arn(role_arn))))
+def derive_connector_id(kind: str, role_arn: str, destination_table: Optional[str] = None) -> str:
+    """The connector ID a re-run finds again: uuid5 over a fixed namespace, the kind, the ARN (and S3's table)."""
+    name = "%s:%s" % (kind, normalise_role_arn(role_arn))
+    if kind == S3_KIND:
+        name += ":%s" % destination_table
+    return str(uuid.uuid5(CONNECTOR_ID_NAMESPACE, name))
 
 
-def desired_connector(kind: str, role_arn: str, logs_enabled: bool) -> Dict[str, Any]:
-    return dict(kind=kind, aws_role_arn=role_arn, logs_enabled=bool(logs_enabled))
+def desired_connector(
+    kind: str,
+    role_arn: str,
+    logs_enabled: bool,
+    sqs_urls: Optional[List[str]] = None,
+    destination_table: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The connector as wanted, in connector_summary's shape (S3 adds its queues and table)."""
+    desired = dict(kind=kind, aws_role_arn=role_arn, logs_enabled=bool(logs_enabled))
+    if kind == S3_KIND:
+        desired.update(sqs_urls=list(sqs_urls or []), destination_table=destination_table)
+    return desired
 
 
 def logs_state(enabled: bool) -> str:
@@ -207,20 +272,43 @@ def logs_state(enabled: bool) -> str:
     return "Enabled" if enabled else "Disabled"
 
 
-def connector_summary(data: Dict[str, Any], raw_kind: Optional[str] = None) -> Dict[str, Any]:
-    """Our return shape from an SDK model's as_dict() (snake_case keys).
+def logs_enabled_in(data_types: Optional[Dict[str, Any]]) -> bool:
+    """dataTypes.logs.state read back, whatever its case (Sentinel answers "enabled" to "Enabled")."""
+    return str(((data_types or {}).get("logs") or {}).get("state") or "").lower() == "enabled"
 
-    securityinsight 1.0.0 reads kinds it has no model for as the base class with kind
-    'DataConnector'; raw_kind (from the HTTP body) restores the real one. Non-AWS kinds are
-    reported with their kind only.
+
+def s3_properties(desired: Dict[str, Any]) -> Dict[str, Any]:
+    """The REST properties of an AmazonWebServicesS3 connector (AwsS3DataConnectorProperties, all required)."""
+    return dict(
+        roleArn=desired["aws_role_arn"],
+        sqsUrls=list(desired["sqs_urls"]),
+        destinationTable=desired["destination_table"],
+        dataTypes=dict(logs=dict(state=logs_state(desired["logs_enabled"]))),
+    )
+
+
+def connector_summary(data: Dict[str, Any], raw: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Our return shape from an SDK model's as_dict() (snake_case keys) and the connector's raw ARM body.
+
+    securityinsight 1.0.0 reads kinds it has no model for (AmazonWebServicesS3) as the base class
+    with kind 'DataConnector' and no properties; raw (the item of the HTTP body) restores the kind
+    and, for S3, gives the properties. Non-AWS kinds are reported with their kind only.
     """
+    raw = raw or {}
     kind = data.get("kind")
-    if raw_kind and (not kind or kind == "DataConnector"):
-        kind = raw_kind
+    if not kind or kind == "DataConnector":
+        kind = raw.get("kind") or kind
     summary = dict(id=data.get("id"), name=data.get("name"), kind=kind, etag=data.get("etag"))
     if kind == CLOUDTRAIL_KIND:
-        state = ((data.get("data_types") or {}).get("logs") or {}).get("state")
-        summary.update(aws_role_arn=data.get("aws_role_arn"), logs_enabled=(state or "").lower() == "enabled")
+        summary.update(aws_role_arn=data.get("aws_role_arn"), logs_enabled=logs_enabled_in(data.get("data_types")))
+    elif kind == S3_KIND:
+        properties = raw.get("properties") or {}
+        summary.update(
+            aws_role_arn=properties.get("roleArn"),
+            sqs_urls=list(properties.get("sqsUrls") or []),
+            destination_table=properties.get("destinationTable"),
+            logs_enabled=logs_enabled_in(properties.get("dataTypes")),
+        )
     return summary
 
 
@@ -228,9 +316,16 @@ def same_id(left: Optional[str], right: Optional[str]) -> bool:
     return (left or "").lower() == (right or "").lower()
 
 
-def matches_role(connector: Dict[str, Any], kind: str, role_arn: str) -> bool:
-    return connector.get("kind") == kind and normalise_role_arn(connector.get("aws_role_arn")) == normalise_role_arn(
-        role_arn
+def matches_role(connector: Dict[str, Any], kind: str, role_arn: str, destination_table: Optional[str] = None) -> bool:
+    """Whether connector is the one of kind for role_arn: Sentinel's "context" as we understand it.
+
+    An S3 connector is one role's for one destination table (one log type, one queue set), so its
+    table is part of the match; a CloudTrail connector is one role's.
+    """
+    return (
+        connector.get("kind") == kind
+        and normalise_role_arn(connector.get("aws_role_arn")) == normalise_role_arn(role_arn)
+        and (kind != S3_KIND or connector.get("destination_table") == destination_table)
     )
 
 
@@ -242,10 +337,11 @@ def role_arn_account(arn: Optional[str]) -> Optional[str]:
 
 def holder_conflict(holder: Dict[str, Any], kind: str, role_arn: str, option: str) -> str:
     """Why a connector ID other than the one of the connector already holding the role cannot be used."""
+    table = " (table %s)" % holder.get("destination_table") if kind == S3_KIND else ""
     return (
-        "connector %s already connects role %s to this workspace; Sentinel refuses a second %s connector "
-        "for the same role. Omit %s to manage that connector, or remove it first"
-        % (holder.get("name"), role_arn, kind, option)
+        "connector %s already connects role %s%s to this workspace; Sentinel refuses a second %s connector "
+        "for the same role%s. Omit %s to manage that connector, or remove it first"
+        % (holder.get("name"), role_arn, table, kind, " and table" if table else "", option)
     )
 
 
@@ -269,23 +365,30 @@ def repointing_refusal(connector: Dict[str, Any], role_arn: str, option: str) ->
 
 
 def find_connector(
-    connectors: List[Dict[str, Any]], kind: str, role_arn: Optional[str], connector_id: Optional[str]
+    connectors: List[Dict[str, Any]],
+    kind: str,
+    role_arn: Optional[str],
+    connector_id: Optional[str],
+    destination_table: Optional[str] = None,
 ) -> Tuple[Optional[Dict[str, Any]], str]:
     """The existing connector to converge, and the ID to PUT: (current or None, connector_id).
 
     Sentinel refuses a second connector of one kind for one role under another name, so the
-    role ARN decides: a connector of the kind holding the ARN is adopted (even one made by hand
-    under a random ID). A connector_id given by the user that differs from the holder's ID is an
-    error rather than a doomed PUT. Without a holder the given or derived ID is used, and a
-    connector already there under it is updated, unless it holds a role of another AWS account
-    (repointing_refusal).
+    role ARN (and, for S3, the destination table: matches_role) decides: a connector of the kind
+    holding the ARN is adopted (even one made by hand under a random ID). A connector_id given by
+    the user that differs from the holder's ID is an error rather than a doomed PUT. Without a
+    holder the given or derived ID is used, and a connector already there under it is updated,
+    unless it holds a role of another AWS account (repointing_refusal).
     """
-    holder = next((c for c in connectors if role_arn and matches_role(c, kind, role_arn)), None)
+    holder = next(
+        (c for c in connectors if role_arn and matches_role(c, kind, role_arn, destination_table)),
+        None,
+    )
     if holder and connector_id and not same_id(holder.get("name"), connector_id):
         raise InvalidInput(holder_conflict(holder, kind, role_arn or "", "connector_id"))
     if holder:
         return holder, holder["name"]
-    target_id = connector_id or derive_connector_id(kind, role_arn or "")
+    target_id = connector_id or derive_connector_id(kind, role_arn or "", destination_table)
     by_id = next((c for c in connectors if same_id(c.get("name"), target_id)), None)
     if by_id and by_id.get("kind") != kind:
         raise InvalidInput(
@@ -298,16 +401,26 @@ def find_connector(
 
 
 def select_for_removal(
-    connectors: List[Dict[str, Any]], kind: str, role_arn: Optional[str], connector_id: Optional[str]
+    connectors: List[Dict[str, Any]],
+    kind: str,
+    role_arn: Optional[str],
+    connector_id: Optional[str],
+    destination_table: Optional[str] = None,
 ) -> Optional[Dict[str, Any]]:
-    """The connector state=absent removes: by connector_id when given, else by kind + role ARN."""
+    """The connector state=absent removes: by connector_id when given, else by kind + role ARN (+ S3's table).
+
+    Always of kind: an ID naming a connector of another kind (an S3 connector given to a CloudTrail
+    removal, or any other connector of the workspace) removes nothing.
+    """
     for connector in connectors:
+        if connector.get("kind") != kind:
+            continue
         if connector_id:
             if same_id(connector.get("name"), connector_id) and (
-                not role_arn or matches_role(connector, kind, role_arn)
+                not role_arn or matches_role(connector, kind, role_arn, destination_table)
             ):
                 return connector
-        elif role_arn and matches_role(connector, kind, role_arn):
+        elif role_arn and matches_role(connector, kind, role_arn, destination_table):
             return connector
     return None
 
@@ -347,11 +460,16 @@ def duplicate_refusal_message(
     )
     if not others:
         return msg + "Listing the workspace's connectors found no other %s connector; run again later" % kind
-    found = ", ".join("%s (role %s)" % (c.get("name"), c.get("aws_role_arn")) for c in others)
+    found = ", ".join(
+        "%s (role %s%s)"
+        % (c.get("name"), c.get("aws_role_arn"), ", table %s" % c.get("destination_table") if kind == S3_KIND else "")
+        for c in others
+    )
     return msg + (
         "The workspace already has these %s connectors, some perhaps left over from an older set-up and hidden "
         "in the portal: %s. Remove each one that is no longer wanted with sentinel.aws.data_connector "
-        "state=absent connector_id=<its name> on this workspace, then run again" % (kind, found)
+        "state=absent %sconnector_id=<its name> on this workspace, then run again"
+        % (kind, found, "kind=%s " % kind if kind != CLOUDTRAIL_KIND else "")
     )
 
 
@@ -359,21 +477,34 @@ def duplicate_refusal_message(
 
 
 def connector_differs(current: Optional[Dict[str, Any]], desired: Dict[str, Any]) -> bool:
-    """True when a PUT is needed: missing, or role ARN or logs state differ (ARN case ignored)."""
+    """True when a PUT is needed: missing, or role ARN or logs state differ (ARN case ignored).
+
+    For S3 also the destination table, or the queues as a set (their order means nothing to Sentinel).
+    """
     if not current:
         return True
-    return (
+    differs = (
         current.get("kind") != desired["kind"]
         or normalise_role_arn(current.get("aws_role_arn")) != normalise_role_arn(desired["aws_role_arn"])
         or bool(current.get("logs_enabled")) != bool(desired["logs_enabled"])
     )
+    if desired["kind"] == S3_KIND:
+        differs = (
+            differs
+            or current.get("destination_table") != desired["destination_table"]
+            or set(current.get("sqs_urls") or []) != set(desired["sqs_urls"])
+        )
+    return differs
 
 
 def comparable(connector: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """The part of a connector shown in --diff (no etag: it changes on every write)."""
     if not connector:
         return {}
-    return {key: connector.get(key) for key in ("name", "kind", "aws_role_arn", "logs_enabled")}
+    keys = ("name", "kind", "aws_role_arn", "logs_enabled")
+    if connector.get("kind") == S3_KIND:
+        keys += ("sqs_urls", "destination_table")
+    return {key: connector.get(key) for key in keys}
 
 
 def connector_diff(before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> Dict[str, Any]:

@@ -6,6 +6,21 @@
 SentinelApi's methods return plain dicts (sentinel.connector_summary's shape). Every Azure
 failure, and every unusable option found while signing in, leaves as a SentinelError carrying
 the message and result keys the module reports, so a module's main() catches one exception.
+
+Design note: two API versions behind one class. The CloudTrail connector, onboarding states
+and the connector list go through azure-mgmt-securityinsight 1.0.0 at 2021-10-01, the stable
+version whose behaviour the recordings pin (design.md). The S3 connector (AmazonWebServicesS3)
+exists only in preview API versions (research-s3.md section 2), and 1.0.0 has no model for it.
+Its PUT and DELETE are sent at S3_API_VERSION through azure-mgmt-core's ARMPipelineClient with
+the session's credential, retry and authentication policies and transport settings (the ones
+every SDK client of the run gets), with a plain JSON body built by sentinel.s3_properties:
+three small requests instead of a second SDK. The preview SDKs (2.0.0b2-b4) were not taken:
+each pins one API version for all its operations, replaces 1.0.0's models (the CloudTrail path
+would move to a preview version too, or two versions of one package would have to coexist), and
+drops kind from model bodies unless set explicitly (design.md). The connector list stays one
+2021-10-01 listing: its DataConnectorKind is an extensible enum (modelAsString), so S3
+connectors come back in it; the SDK reads them as the base class, and their raw JSON items are
+kept (list_connectors) for connector_summary.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +32,7 @@ import functools
 import json
 import re
 from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import quote
 
 from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import (
     AzureSdkMissing,
@@ -28,8 +44,10 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     NOT_ONBOARDED,
     PROVIDER_NOT_REGISTERED,
     check_subscription_id,
+    S3_KIND,
     connector_summary,
     logs_state,
+    s3_properties,
     workspace_arm_id,
 )
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
@@ -37,6 +55,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils.validation import Inv
 # Stable API versions we speak (per call for securityinsight 1.0.0, whose client-level setting is ignored).
 SECURITY_INSIGHTS_API_VERSION = "2021-10-01"
 WORKSPACE_API_VERSION = "2022-10-01"
+# The S3 connector's version: the preview whose spec the project keeps (shared/specs, research-s3.md).
+S3_API_VERSION = "2025-07-01-preview"
 
 
 class SentinelError(Exception):
@@ -339,14 +359,59 @@ class SentinelApi:
             ),
         )
 
-    def list_connectors(self) -> List[Dict[str, Any]]:
-        """All connectors, every page; kinds the SDK has no model for are read from the raw body."""
-        raw_kinds: Dict[str, str] = {}
+    def _arm_pipeline(self) -> Any:
+        """azure-mgmt-core's ARM pipeline with the policies and settings the run's SDK clients get.
 
-        def remember_kinds(pipeline_response: Any) -> None:
+        The same policy set the generated clients' Configuration builds (securityinsight 1.0.0's
+        _configure), from the one client_kwargs of the session: bounded retries, the renewing
+        authentication policy, TLS verification and timeouts.
+        """
+        if "arm" not in self._clients:
+            from azure.core.configuration import Configuration
+            from azure.core.pipeline import policies
+            from azure.mgmt.core import ARMPipelineClient
+
+            kwargs = self.session.client_kwargs()
+            base_url = kwargs.pop("base_url")
+            kwargs.pop("credential_scopes")  # already in the authentication policy
+            config: Any = Configuration(**kwargs)
+            config.user_agent_policy = policies.UserAgentPolicy(**kwargs)
+            config.headers_policy = policies.HeadersPolicy(**kwargs)
+            config.proxy_policy = policies.ProxyPolicy(**kwargs)
+            config.logging_policy = policies.NetworkTraceLoggingPolicy(**kwargs)
+            config.redirect_policy = policies.RedirectPolicy(**kwargs)
+            config.custom_hook_policy = policies.CustomHookPolicy(**kwargs)
+            config.retry_policy = kwargs["retry_policy"]
+            config.authentication_policy = kwargs["authentication_policy"]
+            self._clients["arm"] = ARMPipelineClient(base_url, config=config, **kwargs)
+        return self._clients["arm"]
+
+    def _send_s3(self, method: str, connector_id: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """One request on an S3 connector at S3_API_VERSION; the ARM error of a failure as the SDKs raise it."""
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+        from azure.core.rest import HttpRequest
+        from azure.mgmt.core.exceptions import ARMErrorFormat
+
+        client = self._arm_pipeline()
+        url = client.format_url(
+            "%s/providers/Microsoft.SecurityInsights/dataConnectors/%s" % (self.workspace_id, quote(connector_id, ""))
+        )
+        request = HttpRequest(method, url, params={"api-version": S3_API_VERSION}, json=body)
+        response = client.send_request(request)
+        if response.status_code == 404:
+            raise ResourceNotFoundError(response=response, error_format=ARMErrorFormat)
+        if response.status_code not in (200, 201, 204):
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        return response.json() if response.content else {}
+
+    def list_connectors(self) -> List[Dict[str, Any]]:
+        """All connectors, every page; kinds the SDK has no model for are read from the raw body (connector_summary)."""
+        raw_items: Dict[str, Dict[str, Any]] = {}
+
+        def remember_items(pipeline_response: Any) -> None:
             try:
                 for item in json.loads(pipeline_response.http_response.text()).get("value", []):
-                    raw_kinds[str(item.get("name", "")).lower()] = item.get("kind")
+                    raw_items[str(item.get("name", "")).lower()] = item
             except (ValueError, AttributeError):
                 pass  # not JSON: the SDK raises its own error for this page
 
@@ -355,16 +420,24 @@ class SentinelApi:
                 self.resource_group,
                 self.name,
                 api_version=SECURITY_INSIGHTS_API_VERSION,
-                raw_response_hook=remember_kinds,
+                raw_response_hook=remember_items,
             )
             return list(pager)
 
         models = self._call("list the data connectors", read_pages)
-        return [connector_summary(m.as_dict(), raw_kinds.get(str(m.name).lower())) for m in models]
+        return [connector_summary(m.as_dict(), raw_items.get(str(m.name).lower())) for m in models]
 
-    def put_connector(
-        self, connector_id: str, role_arn: str, logs_enabled: bool, etag: Optional[str]
-    ) -> Dict[str, Any]:
+    def put_connector(self, connector_id: str, desired: Dict[str, Any], etag: Optional[str]) -> Dict[str, Any]:
+        """PUT the connector desired describes (sentinel.desired_connector), at its kind's API version."""
+        if desired["kind"] == S3_KIND:
+            body: Dict[str, Any] = dict(kind=S3_KIND, properties=s3_properties(desired))
+            if etag:
+                body["etag"] = etag
+            answer = self._call("write the data connector", lambda: self._send_s3("PUT", connector_id, body))
+            return connector_summary(answer, answer)
+        return self._put_cloudtrail(connector_id, desired, etag)
+
+    def _put_cloudtrail(self, connector_id: str, desired: Dict[str, Any], etag: Optional[str]) -> Dict[str, Any]:
         """PUT the CloudTrail connector; the model class keeps kind (a dict body loses it in 1.0.0)."""
         from azure.mgmt.securityinsight.models import (
             AwsCloudTrailDataConnector,
@@ -374,9 +447,9 @@ class SentinelApi:
 
         body = AwsCloudTrailDataConnector(
             etag=etag,
-            aws_role_arn=role_arn,
+            aws_role_arn=desired["aws_role_arn"],
             data_types=AwsCloudTrailDataConnectorDataTypes(
-                logs=AwsCloudTrailDataConnectorDataTypesLogs(state=logs_state(logs_enabled))
+                logs=AwsCloudTrailDataConnectorDataTypesLogs(state=logs_state(desired["logs_enabled"]))
             ),
         )
         result = self._call(
@@ -387,7 +460,12 @@ class SentinelApi:
         )
         return connector_summary(result.as_dict())
 
-    def delete_connector(self, connector_id: str) -> None:
+    def delete_connector(self, connector: Dict[str, Any]) -> None:
+        """DELETE the connector (a connector_summary), at its kind's API version."""
+        connector_id = str(connector["name"])
+        if connector.get("kind") == S3_KIND:
+            self._call("delete the data connector", lambda: self._send_s3("DELETE", connector_id))
+            return
         self._call(
             "delete the data connector",
             lambda: self._security_insights().data_connectors.delete(

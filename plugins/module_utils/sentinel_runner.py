@@ -20,9 +20,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     NOT_ONBOARDED,
     PROVIDER_NOT_REGISTERED,
+    S3_KIND,
     RetryBudgetSpent,
     check_connector_role_arn,
+    check_destination_table,
     check_kind,
+    check_kind_options,
+    check_sqs_urls,
     connector_diff,
     connector_differs,
     desired_connector,
@@ -108,11 +112,12 @@ def connector_spec(params: Dict[str, Any]) -> Dict[str, Any]:
     """data_connector's options, every one checked before any call to Azure."""
     reference = workspace_reference(params)
     kind = check_kind(params["kind"])
+    check_kind_options(kind, params)
     role_arn = check_connector_role_arn(kind, params["aws_role_arn"]) if params["aws_role_arn"] else None
     connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
-    return dict(
+    spec = dict(
         workspace=reference,
         kind=kind,
         role_arn=role_arn,
@@ -121,7 +126,31 @@ def connector_spec(params: Dict[str, Any]) -> Dict[str, Any]:
         ensure_sentinel=params["ensure_sentinel"],
         wait_timeout=params["wait_timeout"],
         state=params["state"],
+        sqs_urls=None,
+        destination_table=None,
     )
+    if kind == S3_KIND:
+        spec.update(s3_spec(params, role_arn))
+    return spec
+
+
+def s3_spec(params: Dict[str, Any], role_arn: Optional[str]) -> Dict[str, Any]:
+    """The S3 kind's options: queues and table to create or converge; to remove, the ID or the role and table.
+
+    One role may hold an S3 connector per destination table, so a role ARN alone does not name one.
+    """
+    table = params.get("destination_table")
+    if table is not None or params["state"] == "present" or role_arn:
+        if table is None:
+            raise InvalidInput(
+                "destination_table is required for kind %s%s"
+                % (S3_KIND, " with aws_role_arn" if params["state"] == "absent" else "")
+            )
+        table = check_destination_table(table)
+    urls = params.get("sqs_urls")
+    if params["state"] == "present" or urls:
+        urls = check_sqs_urls(urls)
+    return dict(sqs_urls=urls, destination_table=table)
 
 
 @reports_bad_input
@@ -144,22 +173,28 @@ def ensure_present(
     sleep is how the PUT waits between attempts while Sentinel cannot assume the role yet.
     """
     connectors, enabled_sentinel = read_connectors(api, spec["ensure_sentinel"], check_mode)
-    current, target_id = find_connector(connectors, spec["kind"], spec["role_arn"], spec["connector_id"])
-    desired = desired_connector(spec["kind"], spec["role_arn"], spec["logs_enabled"])
+    current, target_id = find_connector(
+        connectors, spec["kind"], spec["role_arn"], spec["connector_id"], spec["destination_table"]
+    )
+    desired = desired_connector(
+        spec["kind"], spec["role_arn"], spec["logs_enabled"], spec["sqs_urls"], spec["destination_table"]
+    )
     if not connector_differs(current, desired):
         return outcome(enabled_sentinel, current, current, current)
     after = planned_connector(current, desired, target_id, api.workspace_id)
     if not check_mode:
-        after = put_connector(api, spec, target_id, (current or {}).get("etag"), sleep)
+        after = put_connector(api, spec, desired, target_id, (current or {}).get("etag"), sleep)
     return outcome(True, current, after, after)
 
 
 def ensure_absent(api: SentinelApi, spec: Dict[str, Any], check_mode: bool) -> Dict[str, Any]:
     """Remove the connector spec selects (by connector_id, else by role): {changed, connector, diff}."""
     connectors, enabled_sentinel = read_connectors(api, spec["ensure_sentinel"], check_mode)
-    current = select_for_removal(connectors, spec["kind"], spec["role_arn"], spec["connector_id"])
+    current = select_for_removal(
+        connectors, spec["kind"], spec["role_arn"], spec["connector_id"], spec["destination_table"]
+    )
     if current and not check_mode:
-        api.delete_connector(current["name"])
+        api.delete_connector(current)
     return outcome(bool(current) or enabled_sentinel, current, None, current)
 
 
@@ -183,9 +218,14 @@ def read_connectors(api: SentinelApi, ensure_sentinel: bool, check_mode: bool) -
 
 
 def put_connector(
-    api: SentinelApi, spec: Dict[str, Any], connector_id: str, etag: Optional[str], sleep: Callable[[float], None]
+    api: SentinelApi,
+    spec: Dict[str, Any],
+    desired: Dict[str, Any],
+    connector_id: str,
+    etag: Optional[str],
+    sleep: Callable[[float], None],
 ) -> Dict[str, Any]:
-    """PUT, retrying a 400 that may be "cannot assume the role (yet)" within wait_timeout."""
+    """PUT desired, retrying a 400 that may be "cannot assume the role (yet)" within wait_timeout."""
 
     def role_not_ready(exc: BaseException) -> bool:
         service = getattr(exc, "service", {})
@@ -193,7 +233,7 @@ def put_connector(
 
     try:
         return retry_within(
-            lambda: api.put_connector(connector_id, spec["role_arn"], spec["logs_enabled"], etag),
+            lambda: api.put_connector(connector_id, desired, etag),
             role_not_ready,
             timeout=spec["wait_timeout"],
             sleep=sleep,
@@ -207,21 +247,23 @@ def put_connector(
 def role_never_assumable(spent: RetryBudgetSpent, spec: Dict[str, Any]) -> SentinelError:
     service = getattr(spent.last_error, "service", {})
     role_arn = spec["role_arn"]
+    if spec["kind"] == S3_KIND:
+        # The S3 connector signs in by web identity (research-s3.md section 3), not sts:AssumeRole.
+        trust = (
+            "trusts Microsoft's OIDC provider (sts:AssumeRoleWithWebIdentity with the audience and session name "
+            "conditions: sentinel.aws.s3_connector_role)"
+        )
+    else:
+        trust = (
+            "lets %s call sts:AssumeRole with the condition sts:ExternalId equal to the workspace ID (the "
+            "customer_id of sentinel.aws.workspace_info) and does not require MFA"
+            % root_principal(SENTINEL_AWS_ACCOUNT_ID)
+        )
     return SentinelError(
         "Sentinel still refused the connector for role %s after %d attempts in %.0f seconds (wait_timeout=%d): "
-        "%s. If Sentinel could not assume role %s: check that the role exists, that its trust policy lets %s "
-        "call sts:AssumeRole with the condition sts:ExternalId equal to the workspace ID (the customer_id of "
-        "sentinel.aws.workspace_info) and does not require MFA; raise wait_timeout if the role was created "
-        "moments ago"
-        % (
-            role_arn,
-            spent.attempts,
-            spent.waited,
-            spec["wait_timeout"],
-            service.get("message"),
-            role_arn,
-            root_principal(SENTINEL_AWS_ACCOUNT_ID),
-        ),
+        "%s. If Sentinel could not assume role %s: check that the role exists, that its trust policy %s; raise "
+        "wait_timeout if the role was created moments ago"
+        % (role_arn, spent.attempts, spent.waited, spec["wait_timeout"], service.get("message"), role_arn, trust),
         status_code=service.get("status_code"),
         error_code=service.get("error_code"),
     )

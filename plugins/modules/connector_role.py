@@ -378,14 +378,9 @@ diff:
                "permissions_boundary": null}
 """
 
-import os
-
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import SENTINEL_AWS_ACCOUNT_ID
-from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import UnsafeTrustPolicy
-from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 
 def argument_spec():
@@ -415,30 +410,12 @@ def main():
         required_if=[("state", "present", ["external_id"])],
         supports_check_mode=True,
     )
-    token = iam_role.session_token_fallback(module.params, os.environ)
-    if token:
-        module.params["session_token"] = token
-    try:
-        # Making the clients calls nothing: inputs are still all checked before any API call.
-        api = iam_role.RoleApi(module)
-        iam_role.require_commercial_partition(api.partition, module.region)
-        spec, warnings = iam_role.role_spec(module.params, api.partition)
-        for warning in warnings:
-            # AnsibleModule.warn, not AnsibleAWSModule.warn: amazon.aws 10 also copies its warnings
-            # into the result, which ansible-core 2.19 reports as a deprecated use of exit_json.
-            module._module.warn(warning)
-        ensure = iam_role.ensure_present if spec["state"] == "present" else iam_role.ensure_absent
-        result = ensure(api, spec, module.check_mode)
-    except (InvalidInput, UnsafeTrustPolicy) as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    for warning in result.pop("warnings", []):
-        module._module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    iam_role.run_module(module, lambda api: role_spec(module, api))
+
+
+def role_spec(module, api):
+    iam_role.require_commercial_partition(api.partition, module.region)
+    return iam_role.role_spec(module.params, api.partition)
 
 
 if __name__ == "__main__":

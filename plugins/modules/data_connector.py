@@ -9,15 +9,21 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: data_connector
-short_description: Connect an AWS account to Microsoft Sentinel (Amazon Web Services data connector)
+short_description: Connect an AWS account to Microsoft Sentinel (Amazon Web Services data connectors)
 version_added: 0.1.0
 description:
-  - Creates, updates or removes the Microsoft Sentinel data connector of kind
-    C(AmazonWebServicesCloudTrail) that reads an AWS account's CloudTrail events through an IAM
-    role Sentinel assumes (see M(sentinel.aws.connector_role)).
+  - Creates, updates or removes a Microsoft Sentinel data connector for AWS, of kind
+    C(AmazonWebServicesCloudTrail) (the legacy connector that polls an account's CloudTrail events
+    through an IAM role Sentinel assumes, see M(sentinel.aws.connector_role)) or
+    C(AmazonWebServicesS3) (Microsoft's recommended connector, which reads log files from S3 as SQS
+    queues announce them, through a role Sentinel assumes by web identity, see C(sentinel.aws.s3_connector_role)).
   - The existing connector is found by listing the workspace's connectors and matching the kind
-    and the role ARN, so a connector made by hand in the portal under a random ID is adopted
+    and the role ARN (for C(AmazonWebServicesS3) also O(destination_table), as one role may feed one
+    connector per table), so a connector made by hand in the portal under a random ID is adopted
     rather than duplicated (Sentinel refuses two connectors of one kind for the same role).
+  - C(AmazonWebServicesCloudTrail) connectors are written at the stable API version 2021-10-01.
+    C(AmazonWebServicesS3) is defined only in preview API versions of Sentinel's REST API, and is
+    written at C(2025-07-01-preview); the connector list is read at 2021-10-01 for both kinds.
   - Role ARNs are compared without regard to case, as IAM role names are unique regardless of case.
   - A new IAM role takes a few seconds before Sentinel can assume it, and the wording of Sentinel's
     refusal meanwhile is not documented. So the module retries, with exponential backoff for up to
@@ -38,22 +44,43 @@ author:
 options:
   kind:
     description:
-      - Connector kind. Only the CloudTrail (legacy, API polling) connector is managed today.
+      - Connector kind. V(AmazonWebServicesCloudTrail) is the CloudTrail (legacy, API polling) connector;
+        V(AmazonWebServicesS3) the S3 connector (log files from an S3 bucket, announced by SQS queues).
     type: str
     default: AmazonWebServicesCloudTrail
-    choices: [AmazonWebServicesCloudTrail]
+    choices: [AmazonWebServicesCloudTrail, AmazonWebServicesS3]
   aws_role_arn:
     description:
-      - ARN of the IAM role Sentinel assumes, in the AWS commercial partition
-        (C(arn:aws:iam::<account>:role/<name>)); GovCloud and China cannot be connected.
-      - Required with O(state=present). With O(state=absent), selects the connector to remove.
+      - ARN of the IAM role Sentinel assumes (C(arn:<partition>:iam::<account>:role/<name>)); the
+        C(roleArn) of an V(AmazonWebServicesS3) connector.
+      - V(AmazonWebServicesCloudTrail) reads the AWS commercial partition (C(aws)) only; GovCloud and
+        China cannot be connected. V(AmazonWebServicesS3) reads C(aws) and C(aws-us-gov), not China.
+      - Required with O(state=present). With O(state=absent), selects the connector to remove (with
+        O(destination_table) for V(AmazonWebServicesS3)).
     type: str
+  sqs_urls:
+    description:
+      - For O(kind=AmazonWebServicesS3) only, and required with O(state=present) there. The URLs of the
+        SQS queues that S3 notifies of new log files (C(https://sqs.<region>.amazonaws.com/<account>/<name>),
+        the C(queue_url) that C(sentinel.aws.s3_log_queue) returns).
+      - Compared as a set with the connector's C(sqsUrls), as their order changes nothing.
+    type: list
+    elements: str
+  destination_table:
+    description:
+      - For O(kind=AmazonWebServicesS3) only, and required there (with O(state=absent), unless the
+        connector is named by O(connector_id)). The Log Analytics table the logs land in, one per log type.
+      - Part of what identifies the connector with the role ARN, and of its derived ID.
+    type: str
+    choices: [AWSCloudTrail, AWSVPCFlow, AWSGuardDuty, AWSCloudWatch]
   connector_id:
     description:
       - The connector's ID (a GUID).
       - When omitted, a connector already holding O(aws_role_arn) is managed under its own ID;
         otherwise the ID is derived from the kind and the role ARN (UUID version 5 over a fixed
-        namespace and C(<kind>:<role ARN in lower case>)), so re-runs find the same connector.
+        namespace and C(<kind>:<role ARN in lower case>), with C(:<destination table>) added for
+        V(AmazonWebServicesS3)), so re-runs find the same connector.
+      - With O(state=absent), a connector of another kind than O(kind) is never removed.
       - Giving an ID different from the one of a connector already holding the role fails, as
         Sentinel would refuse the second connector.
       - Giving the ID of a connector that holds a role in another AWS account fails before any
@@ -63,7 +90,7 @@ options:
     type: str
   logs_enabled:
     description:
-      - Whether the connector ingests CloudTrail logs (C(dataTypes.logs.state) C(Enabled) or C(Disabled)).
+      - Whether the connector ingests its logs (C(dataTypes.logs.state) C(Enabled) or C(Disabled)).
     type: bool
     default: true
   ensure_sentinel:
@@ -95,6 +122,8 @@ extends_documentation_fragment:
 notes:
   - Requires write permission on the workspace (for example the Microsoft Sentinel Contributor role).
   - Data can take 20 to 30 minutes to show in the C(AWSCloudTrail) table after the connector is created.
+  - The S3 connector's AWS side (OIDC provider, web-identity role, bucket access, queues and notifications)
+    is made by the collection's other modules; this module writes only the Sentinel side.
 seealso:
   - module: sentinel.aws.connector_role
   - module: sentinel.aws.workspace_info
@@ -132,6 +161,25 @@ EXAMPLES = r"""
     resource_group: rg-sentinel
     aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
     state: absent
+
+- name: Read the account's VPC flow logs through the S3 connector
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    kind: AmazonWebServicesS3
+    aws_role_arn: arn:aws:iam::123456789012:role/OIDC_MicrosoftSentinelS3Role
+    destination_table: AWSVPCFlow
+    sqs_urls:
+      - https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-vpcflow
+
+- name: Remove that S3 connector
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    kind: AmazonWebServicesS3
+    aws_role_arn: arn:aws:iam::123456789012:role/OIDC_MicrosoftSentinelS3Role
+    destination_table: AWSVPCFlow
+    state: absent
 """
 
 RETURN = r"""
@@ -156,13 +204,24 @@ connector:
       type: str
       sample: AmazonWebServicesCloudTrail
     aws_role_arn:
-      description: The IAM role Sentinel assumes.
+      description: The IAM role Sentinel assumes (C(awsRoleArn), or C(roleArn) of an S3 connector).
       type: str
       sample: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
     logs_enabled:
-      description: Whether CloudTrail logs are ingested.
+      description: Whether the connector's logs are ingested.
       type: bool
       sample: true
+    sqs_urls:
+      description: The SQS queue URLs the connector reads (C(sqsUrls)).
+      type: list
+      elements: str
+      returned: for AmazonWebServicesS3 connectors
+      sample: [https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-vpcflow]
+    destination_table:
+      description: The Log Analytics table the logs land in (C(destinationTable)).
+      type: str
+      returned: for AmazonWebServicesS3 connectors
+      sample: AWSVPCFlow
     etag:
       description: The connector's entity tag.
       type: str
@@ -186,6 +245,8 @@ error_code:
 """
 
 from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import workspace_module
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import DESTINATION_TABLES
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import SUPPORTED_KINDS
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelError
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_runner import data_connector
 
@@ -193,8 +254,10 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_runner impor
 def main():
     module = workspace_module(
         dict(
-            kind=dict(type="str", default="AmazonWebServicesCloudTrail", choices=["AmazonWebServicesCloudTrail"]),
+            kind=dict(type="str", default="AmazonWebServicesCloudTrail", choices=list(SUPPORTED_KINDS)),
             aws_role_arn=dict(type="str"),
+            sqs_urls=dict(type="list", elements="str"),
+            destination_table=dict(type="str", choices=list(DESTINATION_TABLES)),
             connector_id=dict(type="str"),
             logs_enabled=dict(type="bool", default=True),
             ensure_sentinel=dict(type="bool", default=False),

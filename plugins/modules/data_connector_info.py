@@ -15,7 +15,8 @@ description:
   - Lists the Amazon Web Services data connectors of a workspace (kinds
     C(AmazonWebServicesCloudTrail) and C(AmazonWebServicesS3)), or the one with a given ID or role ARN.
   - Makes one read (the workspace's connector list, every page) and never writes.
-  - S3 connectors are listed with their ID and kind only (the stable API this module speaks does not describe them).
+  - The list is read at the stable API version 2021-10-01, whose SDK has no model for C(AmazonWebServicesS3);
+    S3 connectors are reported from the answer's JSON, with their role, queues and table.
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 options:
@@ -25,7 +26,8 @@ options:
     type: str
   aws_role_arn:
     description:
-      - Only the connector(s) reading through this IAM role (compared without regard to case).
+      - Only the connector(s) reading through this IAM role (compared without regard to case); for S3
+        connectors, their C(roleArn).
     type: str
 extends_documentation_fragment:
   - sentinel.aws.azure
@@ -73,14 +75,25 @@ connectors:
       type: str
       sample: AmazonWebServicesCloudTrail
     aws_role_arn:
-      description: The IAM role Sentinel assumes.
+      description: The IAM role Sentinel assumes (C(awsRoleArn), or C(roleArn) of an S3 connector).
       type: str
-      returned: for AmazonWebServicesCloudTrail connectors
+      returned: for AmazonWebServicesCloudTrail and AmazonWebServicesS3 connectors
       sample: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
     logs_enabled:
-      description: Whether CloudTrail logs are ingested.
+      description: Whether the connector's logs are ingested.
       type: bool
-      returned: for AmazonWebServicesCloudTrail connectors
+      returned: for AmazonWebServicesCloudTrail and AmazonWebServicesS3 connectors
+    sqs_urls:
+      description: The SQS queue URLs the connector reads (C(sqsUrls)).
+      type: list
+      elements: str
+      returned: for AmazonWebServicesS3 connectors
+      sample: [https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-vpcflow]
+    destination_table:
+      description: The Log Analytics table the logs land in (C(destinationTable)).
+      type: str
+      returned: for AmazonWebServicesS3 connectors
+      sample: AWSVPCFlow
     etag:
       description: The connector's entity tag.
       type: str

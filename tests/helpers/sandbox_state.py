@@ -42,8 +42,28 @@ def cloudtrail_body(role_arn, state="Enabled"):
     }
 
 
-def portal_put(sandbox, connector_id, body, workspace=None):
+def s3_body(role_arn, sqs_urls, table="AWSCloudTrail", state="Enabled"):
+    """An AmazonWebServicesS3 connector as the 2025-07-01-preview spec defines it (AwsS3DataConnectorProperties)."""
+    return {
+        "kind": "AmazonWebServicesS3",
+        "properties": {
+            "roleArn": role_arn,
+            "sqsUrls": list(sqs_urls),
+            "destinationTable": table,
+            "dataTypes": {"logs": {"state": state}},
+        },
+    }
+
+
+def portal_put(sandbox, connector_id, body, workspace=None, api_version="2021-10-01"):
     """A connector made outside Ansible (as the portal does): a raw ARM PUT with a real token."""
+    response = arm_put(sandbox, connector_id, body, workspace, api_version)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def arm_put(sandbox, connector_id, body, workspace=None, api_version="2021-10-01"):
+    """A raw ARM PUT of a data connector with a real token; the requests response, whatever its status."""
     seed = sandbox.seed
     # A fresh sign-in each time (two local requests): tests may expire the emulator's tokens.
     credential = ClientSecretCredential(
@@ -58,10 +78,8 @@ def portal_put(sandbox, connector_id, body, workspace=None):
     url = (
         f"{sandbox.azure_url}/subscriptions/{seed['subscription_id']}/resourceGroups/{seed['resource_group']}"
         f"/providers/Microsoft.OperationalInsights/workspaces/{workspace or sandbox.workspace['name']}"
-        f"/providers/Microsoft.SecurityInsights/dataConnectors/{connector_id}?api-version=2021-10-01"
+        f"/providers/Microsoft.SecurityInsights/dataConnectors/{connector_id}?api-version={api_version}"
     )
-    response = requests.put(
+    return requests.put(
         url, json=body, headers={"Authorization": f"Bearer {token}"}, verify=str(sandbox.ca_path), timeout=30
     )
-    assert response.status_code in (200, 201), response.text
-    return response.json()

@@ -60,7 +60,14 @@ def test_examples_run_as_written(clean_sandbox, tmp_path):
         run = run_playbook(playbook, env=clean_sandbox.env)
         assert run.returncode == 0 and run.stat("failed") == 0, run.output
         assert run.stat("ok") == len(tasks)
-    # data_connector's examples created, paused, then removed the connector.
+    # data_connector's examples created, paused, then removed the CloudTrail connector, then did the same
+    # with an S3 one (at its preview API version).
     puts = [r for r in clean_sandbox.azure.write_requests() if "dataconnectors" in r["path"].lower()]
-    assert [r["method"] for r in puts] == ["PUT", "PUT", "DELETE"]
+    assert [(r["method"], r["api_version"]) for r in puts] == [
+        ("PUT", "2021-10-01"),
+        ("PUT", "2021-10-01"),
+        ("DELETE", "2021-10-01"),
+        ("PUT", "2025-07-01-preview"),
+        ("DELETE", "2025-07-01-preview"),
+    ]
     assert clean_sandbox.azure.connectors() == []

@@ -21,6 +21,9 @@ EXAMPLES = REPO / "playbooks" / "examples"
 ROLE = REPO / "roles" / "cloudtrail"
 SPEC = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+S3_ROLE = REPO / "roles" / "s3"
+S3_SPEC = yaml.safe_load((S3_ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+S3_DEFAULTS = yaml.safe_load((S3_ROLE / "defaults" / "main.yml").read_text())
 SURVEY = json.loads((EXAMPLES / "survey.json").read_text())
 # AWX survey question types and the argument_specs types whose values they can produce.
 SURVEY_TYPES = {
@@ -254,22 +257,26 @@ def test_the_example_inventory_has_one_host_per_account() -> None:
     assert all(host["ansible_connection"] == "local" for host in hostvars.values())
 
 
-def test_role_defaults_match_the_argument_specs() -> None:
-    for name, value in DEFAULTS.items():
-        assert name in SPEC, f"{name} is in defaults/main.yml but not in meta/argument_specs.yml"
-        assert SPEC[name].get("default") == value, f"{name}: argument_specs default differs from defaults/main.yml"
-    for name, option in SPEC.items():
-        assert name.startswith("cloudtrail_")
+@pytest.mark.parametrize(
+    "spec,defaults,prefix", [(SPEC, DEFAULTS, "cloudtrail_"), (S3_SPEC, S3_DEFAULTS, "s3_")], ids=["cloudtrail", "s3"]
+)
+def test_role_defaults_match_the_argument_specs(spec: dict, defaults: dict, prefix: str) -> None:
+    for name, value in defaults.items():
+        assert name in spec, f"{name} is in defaults/main.yml but not in meta/argument_specs.yml"
+        assert spec[name].get("default") == value, f"{name}: argument_specs default differs from defaults/main.yml"
+    for name, option in spec.items():
+        assert name.startswith(prefix)
         assert option.get("description"), f"{name} has no description"
         if "default" in option:
-            assert name in DEFAULTS, f"{name} has a documented default but none in defaults/main.yml"
-    assert SPEC["cloudtrail_aws_account_id"].get("required") is True
+            assert name in defaults, f"{name} has a documented default but none in defaults/main.yml"
+    assert spec[prefix + "aws_account_id"].get("required") is True
 
 
 def test_the_example_vars_files_use_only_role_variables() -> None:
     for vars_file in sorted((EXAMPLES / "vars").glob("*.yml")):
         variables = yaml.safe_load(vars_file.read_text())
-        unknown = set(variables) - set(SPEC) - {"cloudtrail_hosts"}
+        # Each file is for one of the roles: sandbox_s3.yml for sentinel.aws.s3.
+        unknown = set(variables) - set(S3_SPEC if vars_file.stem.endswith("_s3") else SPEC) - {"cloudtrail_hosts"}
         assert unknown == set(), f"{vars_file.name}: {unknown}"
 
 

@@ -157,3 +157,145 @@ def test_reset_state_wipes_moto(clean_sandbox):
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
     # Managed policies come back with the fresh backend.
     assert iam.get_policy(PolicyArn=CLOUDTRAIL_POLICY)["Policy"]["PolicyName"] == "AWSCloudTrail_ReadOnlyAccess"
+
+
+def test_reset_state_frees_bucket_names(clean_sandbox):
+    """A bucket name used before a reset can be created again (moto's global bucket-name map is emptied too)."""
+    s3 = clean_sandbox.aws.client("s3")
+    s3.create_bucket(Bucket="reused-after-reset")
+    clean_sandbox.aws.reset(state=True)
+    assert s3.list_buckets()["Buckets"] == []
+    s3.create_bucket(Bucket="reused-after-reset")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["reused-after-reset"]
+
+
+def test_s3_notification_configuration_is_answered_as_s3_answers_it(clean_sandbox):
+    """moto leaves EventBridgeConfiguration out of its answer, keeps filter rule names as sent and accepts
+    only lower case; S3 answers EventBridge, capitalises Prefix/Suffix and accepts either (aws/aws-sdk #389)."""
+    s3 = clean_sandbox.aws.client("s3")
+    s3.create_bucket(Bucket="event-bridge-bucket")
+    topic = {
+        "Id": "t",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+        "Events": ["s3:ObjectCreated:*"],
+        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "a/"}, {"Name": "Suffix", "Value": ".gz"}]}},
+    }
+    s3.put_bucket_notification_configuration(
+        Bucket="event-bridge-bucket",
+        NotificationConfiguration={"TopicConfigurations": [topic], "EventBridgeConfiguration": {}},
+    )
+    answer = s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")
+    assert answer["EventBridgeConfiguration"] == {}
+    assert answer["TopicConfigurations"][0]["Filter"]["Key"]["FilterRules"] == [
+        {"Name": "Prefix", "Value": "a/"},
+        {"Name": "Suffix", "Value": ".gz"},
+    ]
+    # Answering capitalised changed nothing stored: the second answer is the same.
+    assert s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")["TopicConfigurations"] == (
+        answer["TopicConfigurations"]
+    )
+
+    del topic["Filter"]
+    s3.put_bucket_notification_configuration(
+        Bucket="event-bridge-bucket", NotificationConfiguration={"TopicConfigurations": [topic]}
+    )
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="event-bridge-bucket")
+
+
+# --- OIDC client IDs: the sandbox's own AddClientID/RemoveClientID (moto 5 answers 500) ----------
+
+PROVIDER_URL = "https://sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d/"
+THUMBPRINT = "626D44E704D1CEABE3BF0D53397464AC8080142C"
+
+
+def _provider(iam, client_ids, tags=None):
+    return iam.create_open_id_connect_provider(
+        Url=PROVIDER_URL, ClientIDList=client_ids, ThumbprintList=[THUMBPRINT], Tags=tags or []
+    )["OpenIDConnectProviderArn"]
+
+
+def _client_ids(iam, arn):
+    return iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ClientIDList"]
+
+
+def test_oidc_add_client_id_appends_once_and_keeps_the_rest(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    arn = _provider(iam, ["api://defender"], tags=[{"Key": "owner", "Value": "cspm"}])
+
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+
+    provider = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert provider["ClientIDList"] == ["api://defender", "api://sentinel"]  # idempotent, appended
+    assert provider["ThumbprintList"] == [THUMBPRINT]
+    assert provider["Tags"] == [{"Key": "owner", "Value": "cspm"}]
+    assert [(r["action"], r["status"]) for r in clean_sandbox.aws.write_requests()] == [
+        ("CreateOpenIDConnectProvider", 200),
+        ("AddClientIDToOpenIDConnectProvider", 200),
+        ("AddClientIDToOpenIDConnectProvider", 200),
+    ]
+
+
+def test_oidc_remove_client_id_is_idempotent_and_may_empty_the_list(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    arn = _provider(iam, ["api://defender", "api://sentinel", "api://other"])
+
+    iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+    iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel")
+    assert _client_ids(iam, arn) == ["api://defender", "api://other"]  # order of the others kept
+
+    for client_id in ("api://defender", "api://other"):
+        iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+    assert _client_ids(iam, arn) == []  # IAM keeps a provider without client IDs
+
+
+def test_oidc_client_id_calls_on_an_unknown_provider_answer_no_such_entity(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    missing = "arn:aws:iam::123456789012:oidc-provider/sts.windows.net/none/"
+    for call in (iam.add_client_id_to_open_id_connect_provider, iam.remove_client_id_from_open_id_connect_provider):
+        with pytest.raises(ClientError) as error:
+            call(OpenIDConnectProviderArn=missing, ClientID="api://sentinel")
+        assert error.value.response["Error"]["Code"] == "NoSuchEntity"
+        assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_oidc_client_id_limits(clean_sandbox):
+    iam = clean_sandbox.aws.client("iam")
+    arn = _provider(iam, [f"api://client-{n}" for n in range(100)])
+
+    with pytest.raises(ClientError) as full:
+        iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://one-too-many")
+    assert full.value.response["Error"]["Code"] == "LimitExceeded"
+    assert full.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://client-7")  # present
+    with pytest.raises(ClientError) as long_id:
+        iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="x" * 256)
+    assert long_id.value.response["Error"]["Code"] == "ValidationError"
+    assert long_id.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert len(_client_ids(iam, arn)) == 100
+
+
+def test_oidc_client_id_calls_reach_the_account_and_partition_of_the_request(clean_sandbox):
+    """moto picks the backend: another account's provider, and a GovCloud one, are their own."""
+    gov = clean_sandbox.aws.client("iam", account_id="111111111111", region="us-gov-west-1")
+    arn = _provider(gov, ["api://gov"])
+    assert arn.startswith("arn:aws-us-gov:iam::111111111111:oidc-provider/")
+
+    gov.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="api://sentinel-gov")
+    assert _client_ids(gov, arn) == ["api://gov", "api://sentinel-gov"]
+    with pytest.raises(ClientError) as elsewhere:
+        clean_sandbox.aws.client("iam").add_client_id_to_open_id_connect_provider(
+            OpenIDConnectProviderArn=arn, ClientID="api://x"
+        )
+    assert elsewhere.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_cloudtrail_deletes_a_trail_by_its_arn(clean_sandbox):
+    """DeleteTrail takes the name or the ARN (moto alone ignores an ARN); amazon.aws.cloudtrail sends the ARN."""
+    clean_sandbox.aws.client("s3").create_bucket(Bucket="trail-logs")
+    cloudtrail = clean_sandbox.aws.client("cloudtrail")
+    arn = cloudtrail.create_trail(Name="by-arn", S3BucketName="trail-logs")["TrailARN"]
+    cloudtrail.create_trail(Name="by-name", S3BucketName="trail-logs")
+    cloudtrail.delete_trail(Name=arn)
+    cloudtrail.delete_trail(Name="by-name")
+    assert cloudtrail.describe_trails()["trailList"] == []

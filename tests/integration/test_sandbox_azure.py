@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import requests
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
@@ -22,12 +20,9 @@ from azure.mgmt.securityinsight.models import (
     SentinelOnboardingState,
 )
 
-from helpers.sandbox_state import sentinel_trust_policy
+from helpers.sandbox_state import s3_body, sentinel_trust_policy
+from sandbox.spec_check import PREVIEW, PREVIEW_CONNECTORS, STABLE_CONNECTORS, STABLE_ONBOARDING, answer_violation
 
-SPECS = (
-    Path(__file__).resolve().parents[1]
-    / "sandbox/specs/securityinsights/resource-manager/Microsoft.SecurityInsights/stable/2021-10-01"
-)
 RG, WS = "rg-sentinel", "law-sentinel"
 SENTINEL_PRINCIPAL = "arn:aws:iam::197857026523:root"
 
@@ -90,27 +85,6 @@ def arm_url(sb: Any, suffix: str = "") -> str:
         f"{sb.azure_url}/subscriptions/{sb.seed['subscription_id']}/resourceGroups/{RG}"
         f"/providers/Microsoft.OperationalInsights/workspaces/{WS}{suffix}"
     )
-
-
-def _resolve(node: Any, base: Path) -> Any:
-    """Inline the spec's relative ``$ref``s so jsonschema can validate against one definition."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            file_part, _hash, pointer = node["$ref"].partition("#")
-            target_file = (base.parent / file_part).resolve() if file_part else base
-            target: Any = json.loads(target_file.read_text())
-            for part in pointer.strip("/").split("/"):
-                target = target[part]
-            return _resolve(target, target_file)
-        return {key: _resolve(value, base) for key, value in node.items() if key != "discriminator"}
-    if isinstance(node, list):
-        return [_resolve(item, base) for item in node]
-    return node
-
-
-def spec_schema(file: str, definition: str) -> dict[str, Any]:
-    path = SPECS / file
-    return _resolve(json.loads(path.read_text())["definitions"][definition], path)
 
 
 # -- Entra ID and the token check ------------------------------------------------------------------------------
@@ -285,10 +259,8 @@ def test_onboarding_state_get_put_and_connectors_need_it(clean_sandbox):
     assert (created.etag, again.etag, created.customer_managed_key) == (None, None, None)
     assert created.system_data.created_by == sb.seed["client_id"]
     assert created.system_data.created_by_type == "Application"
-    jsonschema.validate(
-        client.sentinel_onboarding_states.get(RG, "law-plain", "default").serialize(keep_readonly=True),
-        spec_schema("OnboardingStates.json", "SentinelOnboardingState"),
-    )
+    onboarding = client.sentinel_onboarding_states.get(RG, "law-plain", "default").serialize(keep_readonly=True)
+    assert answer_violation(STABLE_ONBOARDING, "SentinelOnboardingState", onboarding) is None
     assert client.data_connectors.create_or_update(RG, "law-plain", "c1", trail_connector(role_arn)).name == "c1"
 
     sb.azure.reset()  # seed restored: law-plain is plain again
@@ -354,8 +326,8 @@ def test_connector_answers_follow_the_spec(clean_sandbox):
         assert answer["type"] == "Microsoft.SecurityInsights/dataConnectors"
         assert str(uuid.UUID(answer["etag"])) == answer["etag"]  # a bare GUID, no quotes
         answer["properties"]["dataTypes"]["logs"]["state"] = "Enabled"
-    jsonschema.validate(created, spec_schema("DataConnectors.json", "AwsCloudTrailDataConnector"))
-    jsonschema.validate(listing, spec_schema("DataConnectors.json", "DataConnectorList"))
+    assert answer_violation(STABLE_CONNECTORS, "AwsCloudTrailDataConnector", created) is None
+    assert answer_violation(STABLE_CONNECTORS, "DataConnectorList", listing) is None
     wrong_kind = {**body, "kind": "NotAKind"}
     bad = requests.put(
         f"{url}/c2",
@@ -366,8 +338,8 @@ def test_connector_answers_follow_the_spec(clean_sandbox):
         timeout=10,
     )
     assert bad.status_code == 400 and set(bad.json()["error"]) == {"code", "message"}
-    with pytest.raises(jsonschema.ValidationError):  # the schema check itself can fail
-        jsonschema.validate(wrong_kind, spec_schema("DataConnectors.json", "AwsCloudTrailDataConnector"))
+    # The schema check itself can fail.
+    assert "Path 'kind'" in answer_violation(STABLE_CONNECTORS, "AwsCloudTrailDataConnector", wrong_kind)
 
 
 def test_second_connector_for_the_same_role_is_rejected(clean_sandbox):
@@ -380,6 +352,90 @@ def test_second_connector_for_the_same_role_is_rejected(clean_sandbox):
     assert error.value.status_code == 400
     assert "two connectors with different names and the same kind and context id" in error.value.error.message
     assert [c["name"] for c in sb.azure.connectors(WS)] == ["first"]
+
+
+# -- the S3 connector at 2025-07-01-preview ---------------------------------------------------------------
+
+S3_ROLE = "arn:aws:iam::123456789012:role/OIDC_MicrosoftSentinelS3Role"
+S3_QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-cloudtrail"
+
+
+def connector_request(sb: Any, method: str, connector_id: str, api_version: str, body: Any = None) -> Any:
+    return requests.request(
+        method,
+        arm_url(sb, f"/providers/Microsoft.SecurityInsights/dataConnectors/{connector_id}"),
+        params={"api-version": api_version},
+        json=body,
+        headers={"Authorization": f"Bearer {token(sb)}"},
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+
+
+def test_s3_connector_answers_follow_the_preview_spec(clean_sandbox):
+    sb = clean_sandbox
+    body = s3_body(S3_ROLE, [S3_QUEUE])
+    put = connector_request(sb, "PUT", "s3", PREVIEW, body)
+    assert put.status_code == 201, put.text
+    got = connector_request(sb, "GET", "s3", PREVIEW)
+    listing = requests.get(
+        arm_url(sb, "/providers/Microsoft.SecurityInsights/dataConnectors"),
+        params={"api-version": PREVIEW},
+        headers={"Authorization": f"Bearer {token(sb)}"},
+        verify=str(sb.ca_path),
+        timeout=10,
+    ).json()
+    for answer in (put.json(), got.json(), *listing["value"]):
+        assert answer["properties"] == body["properties"]  # as sent: "Enabled", as the spec's example answers
+        assert answer_violation(PREVIEW_CONNECTORS, "DataConnector", answer) is None
+    assert answer_violation(PREVIEW_CONNECTORS, "DataConnectorList", listing) is None
+    # The stable listing (what the collection reads) includes it, properties and all.
+    stable = [c.name for c in sentinel(sb).data_connectors.list(RG, WS)]
+    assert stable == ["s3"]
+    assert connector_request(sb, "DELETE", "s3", PREVIEW).status_code == 200
+    assert sb.azure.connectors(WS) == []
+
+
+@pytest.mark.parametrize(
+    "drop, wrong, message",
+    [
+        ("sqsUrls", None, "Required property 'sqsUrls' not found in JSON. Path 'properties'."),
+        ("dataTypes", None, "Required property 'dataTypes' not found in JSON. Path 'properties'."),
+        (None, ("sqsUrls", S3_QUEUE), f"'{S3_QUEUE}' is not of type 'array'. Path 'properties.sqsUrls'."),
+        (None, ("destinationTable", 7), "7 is not of type 'string'. Path 'properties.destinationTable'."),
+    ],
+)
+def test_s3_body_breaking_the_spec_is_refused_naming_the_property(clean_sandbox, drop, wrong, message):
+    sb = clean_sandbox
+    body = s3_body(S3_ROLE, [S3_QUEUE])
+    if drop:
+        del body["properties"][drop]
+    if wrong:
+        body["properties"][wrong[0]] = wrong[1]
+    answer = connector_request(sb, "PUT", "s3", PREVIEW, body)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {"code": "BadRequest", "message": f"Failed to parse input. Error='{message}'"}
+    assert sb.azure.connectors(WS) == []
+
+
+def test_every_body_at_the_preview_version_is_checked_cloudtrail_too(clean_sandbox):
+    sb = clean_sandbox
+    body = {"kind": "AmazonWebServicesCloudTrail", "properties": {"awsRoleArn": "x", "dataTypes": {"logs": {}}}}
+    answer = connector_request(sb, "PUT", "ct", PREVIEW, body)
+    assert answer.status_code == 400
+    assert "Required property 'state' not found in JSON. Path 'properties.dataTypes.logs'." in answer.text
+
+
+def test_s3_kind_at_the_stable_version_and_unknown_versions_are_refused(clean_sandbox):
+    sb = clean_sandbox
+    stable = connector_request(sb, "PUT", "s3", "2021-10-01", s3_body(S3_ROLE, [S3_QUEUE]))
+    assert stable.status_code == 400
+    assert "Unknown data connector kind 'AmazonWebServicesS3'" in stable.json()["error"]["message"]
+    unknown = connector_request(sb, "PUT", "s3", "2024-09-01", s3_body(S3_ROLE, [S3_QUEUE]))
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "NoRegisteredProviderFound"
+    assert "'2021-10-01, 2025-07-01-preview'" in unknown.json()["error"]["message"]
+    assert connector_request(sb, "GET", "s3", "2024-09-01").status_code == 400
+    assert sb.azure.connectors(WS) == []
 
 
 def test_body_without_data_types_is_rejected(clean_sandbox):

@@ -15,7 +15,13 @@ import pytest
 import yaml
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
-from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import UnsafeTrustPolicy, build_trust_policy
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import (
+    ExternalIdTrust,
+    UnsafeTrustPolicy,
+    WebIdentityTrust,
+    build_trust_policy,
+    build_web_identity_trust,
+)
 from sandbox import Sandbox
 from sandbox.core import load_seed
 
@@ -205,12 +211,12 @@ class _ModuleOnMoto:
         return RetryingBotoClientWrapper(self.sb.aws.client(service), retry_decorator)
 
 
-def _spec(trust: dict[str, Any], external_id: str) -> dict[str, Any]:
+def _spec(trust: dict[str, Any], external_id: str, name: str = ROLE_NAME, kind: Any = None) -> dict[str, Any]:
     return dict(
-        name=ROLE_NAME,
+        name=name,
         path="/",
         trust_policy=trust,
-        external_id=external_id,
+        trust=kind or ExternalIdTrust(SENTINEL_ACCOUNT, "aws", external_id),
         description=None,
         max_session_duration=None,
         permissions_boundary=None,
@@ -266,10 +272,55 @@ def test_the_iam_layer_refuses_to_write_a_trust_policy_without_the_external_id(
     assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]
     for document in (unsafe, mixed):
         with pytest.raises(UnsafeTrustPolicy):
-            api.update_trust_policy(ROLE_NAME, document, WORKSPACE_ID)
+            api.update_trust_policy(ROLE_NAME, document, ExternalIdTrust(SENTINEL_ACCOUNT, "aws", WORKSPACE_ID))
     assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]
     stored = sb.aws.client("iam").get_role(RoleName=ROLE_NAME)["Role"]["AssumeRolePolicyDocument"]
     assert [s["Condition"] for s in stored["Statement"]] == [{"StringEquals": {"sts:ExternalId": WORKSPACE_ID}}]
+
+
+SESSION_NAME = f"MicrosoftSentinel_{WORKSPACE_ID}"
+S3_ROLE = "OIDC_MicrosoftSentinelS3Role"
+AUDIENCE_KEY = "sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d/:aud"
+UNSAFE_WEB_IDENTITY_CONDITIONS = {
+    "no-condition": None,
+    "audience-only": {"StringEquals": {AUDIENCE_KEY: "api://1462b192-27f7-4cb9-8523-0f4ecb54b47e"}},
+    "session-name-only": {"StringEquals": {"sts:RoleSessionName": SESSION_NAME}},
+    "any-session": {
+        "StringEquals": {AUDIENCE_KEY: "api://1462b192-27f7-4cb9-8523-0f4ecb54b47e"},
+        "StringLike": {"sts:RoleSessionName": "*"},
+    },
+    "other-session": {
+        "StringEquals": {
+            AUDIENCE_KEY: "api://1462b192-27f7-4cb9-8523-0f4ecb54b47e",
+            "sts:RoleSessionName": "MicrosoftSentinel_00000000-0000-4000-8000-000000000000",
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(UNSAFE_WEB_IDENTITY_CONDITIONS))
+def test_the_iam_layer_refuses_a_web_identity_trust_without_both_conditions(clean_sandbox: Sandbox, name: str) -> None:
+    """The S3 connector's role: every trust write carries the audience and this workspace's session name."""
+    sb = clean_sandbox
+    api = iam_role.RoleApi(_ModuleOnMoto(sb))
+    account = sb.env["SANDBOX_AWS_ACCOUNT_ID"]
+    kind = WebIdentityTrust("aws", [SESSION_NAME], account)
+    good = build_web_identity_trust("aws", account, [SESSION_NAME])
+    statement = {key: value for key, value in good["Statement"][0].items() if key != "Condition"}
+    if UNSAFE_WEB_IDENTITY_CONDITIONS[name]:
+        statement["Condition"] = UNSAFE_WEB_IDENTITY_CONDITIONS[name]
+    unsafe = {"Version": "2012-10-17", "Statement": [statement]}
+    mixed = {"Version": "2012-10-17", "Statement": good["Statement"] + [statement]}
+
+    for document in (unsafe, mixed):
+        with pytest.raises(UnsafeTrustPolicy):
+            api.create_role(_spec(document, "", S3_ROLE, kind))
+    assert sb.aws.write_requests() == []
+    api.create_role(_spec(good, "", S3_ROLE, kind))
+    for document in (unsafe, mixed):
+        with pytest.raises(UnsafeTrustPolicy):
+            api.update_trust_policy(S3_ROLE, document, kind)
+    assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]
 
 
 def test_every_trust_policy_the_playbook_leaves_requires_the_workspace_id(clean_sandbox: Sandbox) -> None:

@@ -1,6 +1,7 @@
 """ARM resources of the Azure emulator: subscription, resource group, Log Analytics workspaces,
 Sentinel onboarding states and data connectors (REST contract: securityinsights 2021-10-01
-``DataConnectors.json`` / ``OnboardingStates.json``, copies in tests/sandbox/specs/).
+``DataConnectors.json`` / ``OnboardingStates.json``, and 2025-07-01-preview ``dataConnectors.json``
+for the data connectors; copies in tests/sandbox/specs/, read by spec_check.py).
 
 Names are matched case-insensitively (ARM does) and answered as they were seeded or created.
 """
@@ -16,20 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlencode
 
+from . import spec_check
 from .azure_types import ArmError, Request, Response
 
-# DataConnectorKind in the 2021-10-01 spec.
-CONNECTOR_KINDS = (
-    "AzureActiveDirectory",
-    "AzureSecurityCenter",
-    "MicrosoftCloudAppSecurity",
-    "ThreatIntelligence",
-    "Office365",
-    "AmazonWebServicesCloudTrail",
-    "AzureAdvancedThreatProtection",
-    "MicrosoftDefenderAdvancedThreatProtection",
-)
+# The api-versions the data connector routes serve: those whose spec the sandbox keeps a copy of.
+CONNECTOR_API_VERSIONS = tuple(spec_check.SPEC_FILES)
+# DataConnectorKind of each of them.
+CONNECTOR_KINDS = {version: spec_check.kinds(version) for version in CONNECTOR_API_VERSIONS}
 CLOUDTRAIL = "AmazonWebServicesCloudTrail"
+S3 = "AmazonWebServicesS3"
 ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
 # Assumed wording: the real refusal's text is not public (tests/sandbox/README.md).
 NOT_ASSUMABLE = "Invalid AWS role ARN or the role cannot be assumed by Microsoft Sentinel"
@@ -349,7 +345,22 @@ def delete_onboarding(state: ArmState, request: Request) -> Response:
 _CONNECTORS = "Microsoft.SecurityInsights/dataConnectors"
 
 
+def _connector_api_version(request: Request) -> str:
+    """ARM refuses an api-version the resource type does not have, before the resource provider sees it."""
+    version = request.api_version or ""
+    if version not in CONNECTOR_API_VERSIONS:
+        # Modelled on ARM's answer for an unknown api-version of a resource type (wording assumed).
+        raise ArmError(
+            400,
+            "NoRegisteredProviderFound",
+            f"No registered resource provider found for location 'westeurope' and API version '{version}' for type "
+            f"'dataConnectors'. The supported api-versions are '{', '.join(CONNECTOR_API_VERSIONS)}'.",
+        )
+    return version
+
+
 def get_connector(state: ArmState, request: Request) -> Response:
+    _connector_api_version(request)
     with state.lock:
         ws = _sentinel_workspace(state, request, f"{_CONNECTORS}/read")
         body = ws.connectors.get(request.params["id"].lower())
@@ -359,7 +370,12 @@ def get_connector(state: ArmState, request: Request) -> Response:
 
 
 def list_connectors(state: ArmState, request: Request) -> Response:
-    """The workspace's connectors, ``state.page_size`` a page, the rest behind ``nextLink``."""
+    """The workspace's connectors, ``state.page_size`` a page, the rest behind ``nextLink``.
+
+    Every kind at every api-version: the 2021-10-01 listing includes S3 connectors (assumed:
+    DataConnectorKind is an extensible enum there, tests/sandbox/README.md).
+    """
+    _connector_api_version(request)
     try:
         skip = int(request.query.get("$skipToken", "0"))
     except ValueError:
@@ -376,6 +392,7 @@ def list_connectors(state: ArmState, request: Request) -> Response:
 
 
 def delete_connector(state: ArmState, request: Request) -> Response:
+    _connector_api_version(request)
     with state.lock:
         ws = _sentinel_workspace(state, request, f"{_CONNECTORS}/delete")
         removed = ws.connectors.pop(request.params["id"].lower(), None)
@@ -384,12 +401,13 @@ def delete_connector(state: ArmState, request: Request) -> Response:
 
 
 def put_connector(state: ArmState, request: Request) -> Response:
+    api_version = _connector_api_version(request)
     body = request.json()
     with state.lock:
         ws = _sentinel_workspace(state, request, f"{_CONNECTORS}/write")
         connector_id = request.params["id"]
         existing = ws.connectors.get(connector_id.lower())
-        kind, properties = validate_connector(body)
+        kind, properties = validate_connector(body, api_version, request.path)
         _check_etag(body, existing)
         _check_unique(ws, connector_id, kind, properties)
         # Checked last and outside nothing: Sentinel refuses a role it cannot assume before it saves.
@@ -411,24 +429,35 @@ def put_connector(state: ArmState, request: Request) -> Response:
         return Response(200 if existing else 201, json.loads(json.dumps(stored)))
 
 
-def validate_connector(body: Any) -> tuple[str, dict[str, Any]]:
-    """The checks the service makes on a connector body; messages worded as it words them."""
+def _parse_failure(error: str) -> ArmError:
+    return ArmError(400, "BadRequest", f"Failed to parse input. Error='{error}'")
+
+
+def validate_connector(body: Any, api_version: str, path: str) -> tuple[str, dict[str, Any]]:
+    """The checks the service makes on a connector body; messages worded as it words them.
+
+    A kind the api-version does not define is refused (so AmazonWebServicesS3 at 2021-10-01:
+    assumed). Bodies at 2025-07-01-preview, and every S3 body, are checked against the spec copy
+    (spec_check), the failure naming the property.
+    """
     if not isinstance(body, dict):
-        raise ArmError(400, "BadRequest", "Failed to parse input. Error='The request body must be a JSON object.'")
+        raise _parse_failure("The request body must be a JSON object.")
     kind = body.get("kind")
     if not kind:
-        raise ArmError(400, "BadRequest", "Failed to parse input. Error='Required property 'kind' not found in JSON.'")
-    if kind not in CONNECTOR_KINDS:
-        raise ArmError(
-            400,
-            "BadRequest",
-            f"Failed to parse input. Error='Unknown data connector kind '{kind}'. Expected one of {', '.join(CONNECTOR_KINDS)}.'",
-        )
+        raise _parse_failure("Required property 'kind' not found in JSON.")
+    kinds = CONNECTOR_KINDS[api_version]
+    if kind not in kinds:
+        raise _parse_failure(f"Unknown data connector kind '{kind}'. Expected one of {', '.join(kinds)}.")
+    if api_version == spec_check.PREVIEW or kind == S3:
+        violation = spec_check.request_violation("PUT", path, api_version, body)
+        if violation:
+            raise _parse_failure(violation)
     properties = body.get("properties")
     if not isinstance(properties, dict):
-        raise ArmError(
-            400, "BadRequest", "Failed to parse input. Error='Required property 'properties' not found in JSON.'"
-        )
+        raise _parse_failure("Required property 'properties' not found in JSON.")
+    if kind == S3:
+        # The service keeps only the properties it knows (all four required by the spec).
+        return kind, {key: properties[key] for key in ("roleArn", "sqsUrls", "destinationTable", "dataTypes")}
     if kind != CLOUDTRAIL:
         return kind, json.loads(json.dumps(properties))
     if "dataTypes" not in properties:
@@ -487,8 +516,12 @@ def _check_unique(ws: Workspace, connector_id: str, kind: str, properties: dict[
 
 
 def _context_id(kind: str, properties: dict[str, Any]) -> str | None:
+    """What Sentinel calls the context of a connector (assumed: not public, tests/sandbox/README.md)."""
     if kind == CLOUDTRAIL:
         return str(properties.get("awsRoleArn", "")).lower()
+    if kind == S3:
+        # One role feeds one connector per destination table (a log type with its own queues).
+        return f"{str(properties.get('roleArn', '')).lower()}/{properties.get('destinationTable')}"
     tenant = properties.get("tenantId")
     return str(tenant).lower() if tenant else None
 

@@ -34,6 +34,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.cloudtrail.models import CloudTrailBackend  # noqa: E402
 from moto.iam.models import IAMBackend  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
@@ -57,6 +58,146 @@ def _managed_policies_in_aws_partition_only() -> None:
 
 
 _managed_policies_in_aws_partition_only()
+
+
+# A filter rule's name in a PutBucketNotificationConfiguration body: <Name>prefix</Name>, any case.
+_FILTER_RULE_NAME = re.compile(r"(<Name>\s*)(prefix|suffix)(\s*</Name>)", re.IGNORECASE)
+
+
+def _s3_notifications_as_s3_answers() -> None:
+    """GetBucketNotificationConfiguration and PutBucketNotificationConfiguration as S3 answers them.
+
+    moto 5.2.5 differs in two ways that matter to a client that reads, merges and writes back a
+    bucket's configuration (s3_notification):
+    * it stores EventBridgeConfiguration but leaves it out of its answer (S3 answers ``{}`` when
+      it is on), so EventBridge would seem to be turned off by the write-back;
+    * it accepts filter rule names only in lower case and answers them as sent, where S3 accepts
+      either case and answers ``Prefix``/``Suffix`` capitalised (aws/aws-sdk #389,
+      aws/aws-sdk-go-v2 #1595), so a client comparing names as sent would rewrite every time.
+    The answers stay moto's own, with those two things changed.
+    """
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    original_get = S3Response.get_bucket_notification
+    if getattr(original_get, "_sandbox", False):
+        return
+    original_parse = S3Response._notification_config_from_body
+
+    def parse_any_case(self: S3Response) -> Any:
+        body = self.body.decode("utf-8") if isinstance(self.body, bytes) else self.body
+        self.body = _FILTER_RULE_NAME.sub(lambda m: m.group(1) + m.group(2).lower() + m.group(3), body)
+        return original_parse(self)
+
+    def get_bucket_notification(self: S3Response) -> Any:
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        serialize = self.serialized
+
+        def as_s3_answers(result: ActionResult) -> Any:
+            if isinstance(result.result, dict):
+                for kind in ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations"):
+                    for item in result.result.get(kind, []):
+                        if "Filter" in item:
+                            rules = item["Filter"]["Key"]["FilterRules"]
+                            # New dicts: the rules are moto's stored ones.
+                            capitalised = [{"Name": r["Name"].capitalize(), "Value": r["Value"]} for r in rules]
+                            item["Filter"] = {"Key": {"FilterRules": capitalised}}
+                if configuration is not None and configuration.event_bridge is not None:
+                    result.result["EventBridgeConfiguration"] = {}
+            return serialize(result)
+
+        self.serialized = as_s3_answers  # type: ignore[method-assign]
+        try:
+            return original_get(self)
+        finally:
+            del self.serialized
+
+    get_bucket_notification._sandbox = True  # type: ignore[attr-defined]
+    S3Response.get_bucket_notification = get_bucket_notification  # type: ignore[method-assign]
+    S3Response._notification_config_from_body = parse_any_case  # type: ignore[method-assign]
+
+
+_s3_notifications_as_s3_answers()
+
+
+# "Client IDs per OIDC identity provider: 100" (IAM and AWS STS quotas); a client ID has 1 to 255
+# characters (IAM API reference, AddClientIDToOpenIDConnectProvider).
+OIDC_CLIENT_ID_LIMIT = 100
+OIDC_CLIENT_ID_MAX_LENGTH = 255
+
+
+def _oidc_client_id_actions() -> None:
+    """AddClientIDToOpenIDConnectProvider and RemoveClientIDFromOpenIDConnectProvider, which moto 5 lacks.
+
+    moto 5.2.5 answers both with a 500 (``NotImplementedError``). They are added to moto's IAM
+    response class, working on its provider objects, so moto still picks the account and partition
+    and serialises the answers and its errors (NoSuchEntity for an unknown ARN). As the IAM API
+    reference says: both are idempotent (adding a client ID already there, or removing one that is
+    not, succeeds and changes nothing); a client ID has 1 to 255 characters (botocore checks the
+    minimum, IAM the maximum: ValidationError); a provider has at most 100 (LimitExceeded). Added
+    IDs go to the end of the list [assumption: IAM's order is not documented].
+    """
+    from moto.core.responses import EmptyResult
+    from moto.iam.exceptions import LimitExceededException, ValidationError
+    from moto.iam.responses import IamResponse
+
+    if hasattr(IamResponse, "add_client_id_to_open_id_connect_provider"):
+        return  # installed already, or a moto that has its own
+
+    def _checked_client_id(response: IamResponse) -> str:
+        client_id = response._get_param("ClientID")
+        if len(client_id) > OIDC_CLIENT_ID_MAX_LENGTH:
+            raise ValidationError(
+                "1 validation error detected: Value at 'clientID' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {OIDC_CLIENT_ID_MAX_LENGTH}"
+            )
+        return client_id
+
+    def add_client_id_to_open_id_connect_provider(self: IamResponse) -> EmptyResult:
+        client_id = _checked_client_id(self)
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        if client_id not in provider.client_id_list:
+            if len(provider.client_id_list) >= OIDC_CLIENT_ID_LIMIT:
+                # moto's own text for a CreateOpenIDConnectProvider over the quota.
+                raise LimitExceededException(
+                    f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {OIDC_CLIENT_ID_LIMIT}"
+                )
+            provider.client_id_list = [*provider.client_id_list, client_id]
+        return EmptyResult()
+
+    def remove_client_id_from_open_id_connect_provider(self: IamResponse) -> EmptyResult:
+        client_id = _checked_client_id(self)
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        provider.client_id_list = [known for known in provider.client_id_list if known != client_id]
+        return EmptyResult()
+
+    IamResponse.add_client_id_to_open_id_connect_provider = add_client_id_to_open_id_connect_provider  # type: ignore[attr-defined]
+    IamResponse.remove_client_id_from_open_id_connect_provider = remove_client_id_from_open_id_connect_provider  # type: ignore[attr-defined]
+
+
+_oidc_client_id_actions()
+
+
+def _cloudtrail_delete_trail_by_arn() -> None:
+    """DeleteTrail by the trail's ARN, as AWS takes it (CloudTrail API reference, DeleteTrail: Name is
+    the name or the ARN).
+
+    moto 5.2.5 looks the name up only among trail names: given an ARN, it answers 200 and deletes
+    nothing. amazon.aws.cloudtrail (8.2.1 to 10) deletes by ARN.
+    """
+    original = CloudTrailBackend.delete_trail
+    if getattr(original, "_sandbox", False):
+        return
+
+    def delete_trail(self: CloudTrailBackend, name: str) -> None:
+        by_arn = [trail_name for trail_name, trail in self.trails.items() if trail.arn == name]
+        return original(self, by_arn[0] if by_arn else name)
+
+    delete_trail._sandbox = True  # type: ignore[attr-defined]
+    CloudTrailBackend.delete_trail = delete_trail  # type: ignore[method-assign]
+
+
+_cloudtrail_delete_trail_by_arn()
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"
@@ -286,6 +427,10 @@ def _reset_moto_backends() -> None:
     with backend_lock:
         for backend in BackendDict._instances:  # type: ignore[attr-defined]
             backend.clear()
+            # S3's dict also maps every bucket name to its account (S3BackendDict.bucket_accounts), which
+            # only S3Backend.reset() empties: left behind, a bucket name used before the reset sends
+            # CreateBucket into endless recursion (a 500) looking for the dropped backend.
+            getattr(backend, "bucket_accounts", {}).clear()
         BackendDict._instances.clear()  # type: ignore[attr-defined]
     reset_model_data()
 

@@ -467,6 +467,12 @@ class _EmulatorHandler(BaseHTTPRequestHandler):
             "fault": False,
             "time": started,
         }
+        # Faulted requests keep their body too: tests check every request a run sent.
+        if raw_body and "json" in (self.headers.get("Content-Type") or ""):
+            try:
+                record["body"] = json.loads(raw_body)
+            except ValueError:
+                record["body"] = raw_body.decode("utf-8", "replace")
         fault = self.emulator.take_fault(self.command, path)
         if fault:
             record["fault"] = True
@@ -493,11 +499,6 @@ class _EmulatorHandler(BaseHTTPRequestHandler):
             raw_body=raw_body,
             base_url=f"https://{host}",
         )
-        if raw_body and "json" in (self.headers.get("Content-Type") or ""):
-            try:
-                record["body"] = json.loads(raw_body)
-            except ValueError:
-                record["body"] = raw_body.decode("utf-8", "replace")
         response, authorized = self.emulator.dispatch(request)
         record.update(status=response.status, authorized=authorized, client_id=request.client_id)
         self.emulator.log(record)

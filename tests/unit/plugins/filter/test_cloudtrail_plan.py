@@ -295,3 +295,34 @@ def test_the_role_filters_import_neither_boto3_nor_the_azure_sdk():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "[]\n"
+
+
+# An S3 connector as data_connector_info lists it: its roleArn as aws_role_arn, even one of the same role.
+S3_CONNECTOR = {
+    "name": OTHER_ID,
+    "id": "/subscriptions/x/s3",
+    "kind": "AmazonWebServicesS3",
+    "logs_enabled": True,
+    "aws_role_arn": ARN,
+    "sqs_urls": ["https://sqs.us-east-1.amazonaws.com/123456789012/q"],
+    "destination_table": "AWSCloudTrail",
+}
+
+
+def test_an_s3_connector_of_the_same_role_is_never_taken_for_the_cloudtrail_one() -> None:
+    onboarding = plan(account(), connectors=connector_read(S3_CONNECTOR))
+    assert (onboarding["stop_reason"], onboarding["tasks_file"], onboarding["connector"]) == ("", "present.yml", {})
+    beside = plan(account(), connectors=connector_read(S3_CONNECTOR, CONNECTOR))
+    assert beside["connector"] == CONNECTOR and beside["connector_converged"]
+    offboarding = plan(account(state="absent"), connectors=connector_read(S3_CONNECTOR))
+    assert (offboarding["connector_to_remove"], offboarding["connector"]) == (False, {})
+    # Its ID given as the CloudTrail connector's: onboarding and offboarding stop before any change.
+    assert (
+        "kind AmazonWebServicesS3"
+        in plan(account(connector_id=OTHER_ID), connectors=connector_read(S3_CONNECTOR))["stop_reason"]
+    )
+    refused = plan(account(state="absent", connector_id=OTHER_ID), connectors=connector_read(S3_CONNECTOR))
+    assert refused["tasks_file"] == "stop.yml" and not refused["connector_to_remove"]
+    assert refused["stop_reason"].startswith(
+        f"cloudtrail_connector_id {OTHER_ID} is a connector of kind AmazonWebServicesS3"
+    )

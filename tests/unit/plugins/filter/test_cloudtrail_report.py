@@ -14,8 +14,9 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_outcome import FilterModule as OutcomeFilters
-from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_report import COLUMNS, EVENTS_NOTE, NOT_RECORDED
+from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_report import COLUMNS, EVENTS_NOTE
 from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_report import FilterModule as ReportFilters
+from ansible_collections.sentinel.aws.plugins.module_utils.run_report import NOT_RECORDED
 
 outcome = OutcomeFilters().filters()["cloudtrail_outcome"]
 report = ReportFilters().filters()["cloudtrail_report"]

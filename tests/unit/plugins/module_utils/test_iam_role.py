@@ -16,7 +16,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
-from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import build_trust_policy
+from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import ExternalIdTrust, build_trust_policy
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 WS = "2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c"
@@ -74,7 +74,7 @@ def existing(trust=None, tags=None, attached=(NEW,), inline=(), **overrides):
     }
     if overrides.get("permissions_boundary"):
         role["PermissionsBoundary"] = {"PermissionsBoundaryArn": overrides.pop("permissions_boundary")}
-    view = iam_role.role_view(role, list(attached), list(inline), MS)
+    view = iam_role.role_view(role, list(attached), list(inline), ExternalIdTrust(MS, "aws", None))
     view.update(overrides)
     return view
 
@@ -403,7 +403,7 @@ def test_drift_on_a_marked_role_is_planned_away():
     ],
 )
 def test_wanted_external_ids_are_a_union_unless_purged(ids, purge, wanted):
-    assert iam_role.wanted_external_ids(ids, spec(purge_external_ids=purge)) == wanted
+    assert spec(purge_external_ids=purge)["trust"].wanted(ids) == wanted
 
 
 def test_plan_trust_adds_our_workspace_and_keeps_the_others():
@@ -598,7 +598,7 @@ def test_path_cannot_change():
 def test_diff_view_shape():
     view = existing()
     shown = iam_role.diff_view(view)
-    assert set(shown) == set(iam_role.DIFF_KEYS)
+    assert set(shown) == set(iam_role.DIFF_KEYS) - {"session_names"}
     assert shown["managed_policies"] == [NEW]
     assert iam_role.diff_view({}) == {}
     assert iam_role.diff_view(None) == {}
@@ -611,7 +611,7 @@ def test_new_role_view_has_defaults_and_no_id():
     assert view["max_session_duration"] == 3600
     assert view["tags"] == MARKER
     assert (view["external_ids"], view["inline_policies"]) == ([WS], [])
-    assert set(iam_role.diff_view(view)) == set(iam_role.DIFF_KEYS)
+    assert set(iam_role.diff_view(view)) == set(iam_role.DIFF_KEYS) - {"session_names"}
 
 
 @pytest.mark.parametrize("partition,path", [("aws", "/"), ("aws", "/sentinel/"), ("aws-us-gov", "/a/b/")])

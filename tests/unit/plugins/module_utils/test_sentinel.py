@@ -184,8 +184,8 @@ def test_summary_of_cloudtrail_model():
 
 def test_summary_restores_kind_the_sdk_lost():
     data = dict(id="/x", name="n", etag='"e"', kind="DataConnector")
-    assert sentinel.connector_summary(data, raw_kind="AmazonWebServicesS3") == dict(
-        id="/x", name="n", kind="AmazonWebServicesS3", etag='"e"'
+    assert sentinel.connector_summary(data, dict(name="n", kind="Office365")) == dict(
+        id="/x", name="n", kind="Office365", etag='"e"'
     )
 
 
@@ -447,3 +447,172 @@ def test_zero_budget_tries_once():
     with pytest.raises(RetryBudgetSpent) as spent:
         sentinel.retry_within(never_ready, lambda e: True, 0, sleep=clock.sleep, clock=clock)
     assert spent.value.attempts == 1 and clock.sleeps == []
+
+
+# --- the S3 connector (AmazonWebServicesS3) -------------------------------------------------------------
+
+S3_KIND = sentinel.S3_KIND
+S3_ARN = "arn:aws:iam::123456789012:role/OIDC_MicrosoftSentinelS3Role"
+QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-cloudtrail"
+OTHER_QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-cloudtrail-2"
+
+
+def s3(name, arn=S3_ARN, table="AWSCloudTrail", urls=(QUEUE,), logs=True):
+    return dict(
+        id=f"{WS_ID}/x/{name}",
+        name=name,
+        kind=S3_KIND,
+        etag='"e1"',
+        aws_role_arn=arn,
+        sqs_urls=list(urls),
+        destination_table=table,
+        logs_enabled=logs,
+    )
+
+
+def test_s3_kind_is_supported_and_reads_govcloud_but_not_china():
+    assert sentinel.check_kind(S3_KIND) == S3_KIND
+    gov = "arn:aws-us-gov:iam::123456789012:role/OIDC_x"
+    assert sentinel.check_connector_role_arn(S3_KIND, gov) == gov
+    with pytest.raises(InvalidInput, match="aws_role_arn is in partition 'aws-cn'.*'aws-us-gov'"):
+        sentinel.check_connector_role_arn(S3_KIND, "arn:aws-cn:iam::123456789012:role/OIDC_x")
+
+
+@pytest.mark.parametrize(
+    "urls",
+    [
+        [QUEUE],
+        ["https://sqs.us-gov-west-1.amazonaws.com/123456789012/q.fifo"],
+        ["https://us-west-2.queue.amazonaws.com/123456789012/legacy_endpoint"],
+        ["http://127.0.0.1:5000/123456789012/sandbox-queue"],  # a local endpoint names its own host
+        [QUEUE, OTHER_QUEUE],
+    ],
+)
+def test_sqs_urls_accepted(urls):
+    assert sentinel.check_sqs_urls(urls) == urls
+
+
+@pytest.mark.parametrize(
+    "urls, message",
+    [
+        (None, "sqs_urls must list at least one SQS queue URL"),
+        ([], "sqs_urls must list at least one SQS queue URL"),
+        (["arn:aws:sqs:us-east-1:123456789012:q"], "sqs_urls items must be SQS queue URLs"),
+        (["https://sqs.us-east-1.amazonaws.com/12345/q"], "sqs_urls items must be SQS queue URLs"),
+        (["https://sqs.us-east-1.amazonaws.com/123456789012/bad name"], "sqs_urls items must be SQS queue URLs"),
+        ([QUEUE, QUEUE], "sqs_urls lists a queue URL more than once"),
+    ],
+)
+def test_sqs_urls_refused_naming_the_option(urls, message):
+    with pytest.raises(InvalidInput, match=message):
+        sentinel.check_sqs_urls(urls)
+
+
+def test_destination_table_and_kind_options():
+    assert sentinel.check_destination_table("AWSVPCFlow") == "AWSVPCFlow"
+    with pytest.raises(InvalidInput, match="destination_table must be one of AWSCloudTrail, AWSVPCFlow"):
+        sentinel.check_destination_table("AWSWAF")
+    sentinel.check_kind_options(S3_KIND, dict(sqs_urls=[QUEUE], destination_table="AWSCloudTrail"))
+    sentinel.check_kind_options(CLOUDTRAIL_KIND, dict(sqs_urls=None, destination_table=None))
+    with pytest.raises(InvalidInput, match="sqs_urls and destination_table apply only to kind AmazonWebServicesS3"):
+        sentinel.check_kind_options(CLOUDTRAIL_KIND, dict(sqs_urls=[QUEUE], destination_table="AWSCloudTrail"))
+
+
+def test_s3_derived_id_covers_kind_role_and_table_and_leaves_cloudtrail_ids_alone():
+    derived = sentinel.derive_connector_id(S3_KIND, S3_ARN, "AWSCloudTrail")
+    assert derived == str(uuid.uuid5(sentinel.CONNECTOR_ID_NAMESPACE, f"{S3_KIND}:{S3_ARN.lower()}:AWSCloudTrail"))
+    assert derived == sentinel.derive_connector_id(
+        S3_KIND, S3_ARN.upper().replace("ARN:AWS:IAM", "arn:aws:iam"), "AWSCloudTrail"
+    )
+    assert derived != sentinel.derive_connector_id(S3_KIND, S3_ARN, "AWSVPCFlow")
+    assert derived != sentinel.derive_connector_id(CLOUDTRAIL_KIND, S3_ARN)
+    assert sentinel.derive_connector_id(CLOUDTRAIL_KIND, ARN, "AWSCloudTrail") == "80b6aca1-fcd6-5dce-ad92-010c7f865ecb"
+
+
+def test_s3_request_properties_are_the_specs_four():
+    desired = sentinel.desired_connector(S3_KIND, S3_ARN, False, [QUEUE, OTHER_QUEUE], "AWSGuardDuty")
+    assert sentinel.s3_properties(desired) == {
+        "roleArn": S3_ARN,
+        "sqsUrls": [QUEUE, OTHER_QUEUE],
+        "destinationTable": "AWSGuardDuty",
+        "dataTypes": {"logs": {"state": "Disabled"}},
+    }
+    # The CloudTrail shape stays what it was (the role's plan filter compares it).
+    assert sentinel.desired_connector(CLOUDTRAIL_KIND, ARN, True) == dict(
+        kind=CLOUDTRAIL_KIND, aws_role_arn=ARN, logs_enabled=True
+    )
+
+
+def test_s3_summary_from_the_raw_body_the_sdk_cannot_model():
+    raw = {
+        "id": "/x",
+        "name": "n",
+        "etag": "e",
+        "kind": S3_KIND,
+        "properties": {
+            "roleArn": S3_ARN,
+            "sqsUrls": [QUEUE],
+            "destinationTable": "AWSVPCFlow",
+            "dataTypes": {"logs": {"state": "enabled"}},
+        },
+    }
+    expected = dict(
+        id="/x",
+        name="n",
+        kind=S3_KIND,
+        etag="e",
+        aws_role_arn=S3_ARN,
+        sqs_urls=[QUEUE],
+        destination_table="AWSVPCFlow",
+        logs_enabled=True,
+    )
+    # As securityinsight 1.0.0's model reads it (base class, kind lost) with the raw item, and as the raw body alone.
+    assert sentinel.connector_summary(dict(id="/x", name="n", etag="e", kind="DataConnector"), raw) == expected
+    assert sentinel.connector_summary(raw, raw) == expected
+
+
+def test_s3_matching_is_by_kind_role_and_table():
+    trail, vpc = s3("trail"), s3("vpc", table="AWSVPCFlow")
+    legacy = cloudtrail("legacy", arn=S3_ARN)  # the same ARN on the other kind is never mistaken for it
+    connectors = [legacy, trail, vpc]
+    assert sentinel.find_connector(connectors, S3_KIND, S3_ARN.lower(), None, "AWSVPCFlow") == (vpc, "vpc")
+    current, target = sentinel.find_connector(connectors, S3_KIND, S3_ARN, None, "AWSGuardDuty")
+    assert current is None and target == sentinel.derive_connector_id(S3_KIND, S3_ARN, "AWSGuardDuty")
+    assert sentinel.find_connector(connectors, CLOUDTRAIL_KIND, S3_ARN, None) == (legacy, "legacy")
+    with pytest.raises(InvalidInput, match=r"already connects role .* \(table AWSCloudTrail\).*same role and table"):
+        sentinel.find_connector(connectors, S3_KIND, S3_ARN, "a1b2c3d4-0000-4000-8000-000000000009", "AWSCloudTrail")
+
+
+def test_removal_is_of_the_kind_asked_for_only():
+    trail, vpc = s3("11111111-0000-4000-8000-000000000001"), s3("vpc", table="AWSVPCFlow")
+    legacy = cloudtrail("22222222-0000-4000-8000-000000000002", arn=S3_ARN)
+    connectors = [legacy, trail, vpc]
+    assert sentinel.select_for_removal(connectors, S3_KIND, S3_ARN, None, "AWSVPCFlow") is vpc
+    assert sentinel.select_for_removal(connectors, S3_KIND, None, trail["name"]) is trail
+    assert sentinel.select_for_removal(connectors, CLOUDTRAIL_KIND, S3_ARN, None) is legacy
+    # An S3 connector's ID given to a CloudTrail removal (and the reverse) removes nothing.
+    assert sentinel.select_for_removal(connectors, CLOUDTRAIL_KIND, None, trail["name"]) is None
+    assert sentinel.select_for_removal(connectors, S3_KIND, None, legacy["name"]) is None
+
+
+def test_s3_comparison_takes_queues_as_a_set_and_the_table():
+    desired = sentinel.desired_connector(S3_KIND, S3_ARN, True, [OTHER_QUEUE, QUEUE], "AWSCloudTrail")
+    assert not sentinel.connector_differs(s3("a", urls=[QUEUE, OTHER_QUEUE]), desired)
+    assert sentinel.connector_differs(s3("a", urls=[QUEUE]), desired)
+    assert sentinel.connector_differs(s3("a", urls=[QUEUE, OTHER_QUEUE], table="AWSVPCFlow"), desired)
+    assert sentinel.connector_differs(s3("a", urls=[QUEUE, OTHER_QUEUE], logs=False), desired)
+    diff = sentinel.connector_diff(s3("a", urls=[QUEUE]), sentinel.planned_connector(s3("a"), desired, "a", WS_ID))
+    assert diff["before"]["sqs_urls"] == [QUEUE] and diff["after"]["sqs_urls"] == [OTHER_QUEUE, QUEUE]
+    assert diff["after"]["destination_table"] == "AWSCloudTrail" and "etag" not in diff["after"]
+
+
+def test_s3_duplicate_refusal_names_tables_and_the_kind_to_remove_with():
+    ours, other = s3("ours"), s3("old", arn=S3_ARN + "Old")
+    message = sentinel.duplicate_refusal_message([ours, other], S3_KIND, "ours", "law-sentinel", "refused")
+    assert f"old (role {S3_ARN}Old, table AWSCloudTrail)" in message
+    assert f"state=absent kind={S3_KIND} connector_id=<its name>" in message
+
+
+def test_filter_connectors_finds_s3_connectors_by_role():
+    items = [cloudtrail("a"), s3("b"), dict(name="c", kind="Office365")]
+    assert [c["name"] for c in sentinel.filter_connectors(items, role_arn=S3_ARN.upper())] == ["b"]

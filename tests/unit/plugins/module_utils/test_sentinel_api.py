@@ -144,3 +144,60 @@ def test_not_onboarded_and_not_registered_are_actionable():
         http_error(400, "BadRequest", double_encoded(unregistered)), "x", "law-x", "rg"
     )
     assert "az provider register --namespace Microsoft.SecurityInsights" in result["msg"]
+
+
+# --- the S3 connector's requests --------------------------------------------------------------------------
+
+
+class RecordingApi(sentinel_api.SentinelApi):
+    """SentinelApi with its one S3 request recorded and answered as the service would."""
+
+    def __init__(self):
+        session = type("Session", (), dict(subscription_id="0b1f6471-0000-4000-8000-00000000501b", secrets=[]))()
+        super().__init__(session, "rg-sentinel", "law-sentinel")
+        self.sent = []
+
+    def _send_s3(self, method, connector_id, body=None):
+        self.sent.append((method, connector_id, body))
+        if method == "DELETE":
+            return {}
+        return dict(body, id="%s/x/%s" % (self.workspace_id, connector_id), name=connector_id, etag="new")
+
+
+def test_s3_put_sends_the_kind_and_the_specs_properties_with_the_etag():
+    api = RecordingApi()
+    queue = "https://sqs.us-east-1.amazonaws.com/123456789012/q"
+    role = "arn:aws:iam::123456789012:role/OIDC_x"
+    desired = dict(
+        kind="AmazonWebServicesS3",
+        aws_role_arn=role,
+        logs_enabled=True,
+        sqs_urls=[queue],
+        destination_table="AWSVPCFlow",
+    )
+    answer = api.put_connector("c1", desired, "old")
+    assert api.sent == [
+        (
+            "PUT",
+            "c1",
+            {
+                "kind": "AmazonWebServicesS3",
+                "properties": {
+                    "roleArn": role,
+                    "sqsUrls": [queue],
+                    "destinationTable": "AWSVPCFlow",
+                    "dataTypes": {"logs": {"state": "Enabled"}},
+                },
+                "etag": "old",
+            },
+        )
+    ]
+    assert answer["etag"] == "new" and answer["sqs_urls"] == [queue] and answer["aws_role_arn"] == role
+    api.put_connector("c2", desired, None)
+    assert "etag" not in api.sent[-1][2]  # a create sends none (a stale etag is a 409)
+
+
+def test_s3_delete_goes_through_the_s3_request():
+    api = RecordingApi()
+    api.delete_connector(dict(name="c1", kind="AmazonWebServicesS3"))
+    assert api.sent == [("DELETE", "c1", None)]

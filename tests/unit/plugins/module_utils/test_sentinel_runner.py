@@ -13,7 +13,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.sentinel.aws.plugins.module_utils import sentinel_runner
-from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import CLOUDTRAIL_KIND, derive_connector_id
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import CLOUDTRAIL_KIND, S3_KIND, derive_connector_id
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelError
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
@@ -81,16 +81,18 @@ class FakeApi:
             raise self.list_errors[listing]
         return [dict(c) for c in self.connectors.values()]
 
-    def put_connector(self, connector_id, role_arn, logs_enabled, etag):
-        self.calls.append(("put_connector", connector_id, role_arn, logs_enabled, etag))
+    def put_connector(self, connector_id, desired, etag):
+        self.calls.append(("put_connector", connector_id, desired["aws_role_arn"], desired["logs_enabled"], etag))
         if self.put_errors:
             raise self.put_errors.pop(0)
-        self.connectors[connector_id] = connector(connector_id, role_arn, logs_enabled, "etag-%d" % len(self.calls))
-        return dict(self.connectors[connector_id])
+        stored = connector(connector_id, etag="etag-%d" % len(self.calls))
+        stored.update(desired)
+        self.connectors[connector_id] = stored
+        return dict(stored)
 
-    def delete_connector(self, connector_id):
-        self.calls.append(("delete_connector", connector_id))
-        del self.connectors[connector_id]
+    def delete_connector(self, connector):
+        self.calls.append(("delete_connector", connector["name"]))
+        del self.connectors[connector["name"]]
 
 
 def spec(**changes):
@@ -103,6 +105,8 @@ def spec(**changes):
         ensure_sentinel=False,
         wait_timeout=60,
         state="present",
+        sqs_urls=None,
+        destination_table=None,
     )
     values.update(changes)
     return values
@@ -303,3 +307,101 @@ def test_bad_input_leaves_as_a_sentinel_error_before_any_call():
     )
     with pytest.raises(SentinelError, match="connector_id must be a GUID"):
         sentinel_runner.data_connector(params, check_mode=False, with_diff=False)
+
+
+# --- the S3 connector (AmazonWebServicesS3) -------------------------------------------------------------
+
+S3_ARN = "arn:aws:iam::123456789012:role/OIDC_MicrosoftSentinelS3Role"
+QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-cloudtrail"
+
+
+def s3_spec(**changes):
+    values = dict(kind=S3_KIND, role_arn=S3_ARN, sqs_urls=[QUEUE], destination_table="AWSCloudTrail")
+    values.update(changes)
+    return spec(**values)
+
+
+def test_s3_create_then_converged_then_queue_update():
+    api = FakeApi()
+    created = sentinel_runner.ensure_present(api, s3_spec(), check_mode=False)
+    derived = derive_connector_id(S3_KIND, S3_ARN, "AWSCloudTrail")
+    assert api.writes() == [("put_connector", derived, S3_ARN, True, None)]
+    assert api.connectors[derived]["sqs_urls"] == [QUEUE]
+    assert created["diff"]["after"]["destination_table"] == "AWSCloudTrail"
+
+    api.calls.clear()
+    converged = sentinel_runner.ensure_present(api, s3_spec(), check_mode=False)
+    assert not converged["changed"] and api.calls == [("list_connectors",)]
+
+    second = QUEUE + "-2"
+    updated = sentinel_runner.ensure_present(api, s3_spec(sqs_urls=[QUEUE, second]), check_mode=False)
+    assert updated["changed"] and api.connectors[derived]["sqs_urls"] == [QUEUE, second]
+    assert api.writes()[-1][1] == derived and api.writes()[-1][4].startswith("etag-")
+
+
+def test_s3_absent_removes_only_the_connector_of_its_table():
+    api = FakeApi()
+    sentinel_runner.ensure_present(api, s3_spec(), check_mode=False)
+    sentinel_runner.ensure_present(api, s3_spec(destination_table="AWSVPCFlow"), check_mode=False)
+    removed = sentinel_runner.ensure_absent(api, s3_spec(state="absent", sqs_urls=None), check_mode=False)
+    assert removed["changed"] and [c["destination_table"] for c in api.connectors.values()] == ["AWSVPCFlow"]
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(sqs_urls=None), "sqs_urls must list at least one SQS queue URL for kind AmazonWebServicesS3"),
+        (dict(destination_table=None), "destination_table is required for kind AmazonWebServicesS3"),
+        (dict(destination_table="AWSWAF"), "destination_table must be one of"),
+        (dict(sqs_urls=["not a url"]), "sqs_urls items must be SQS queue URLs"),
+        (dict(aws_role_arn="arn:aws-cn:iam::123456789012:role/OIDC_x"), "aws_role_arn is in partition 'aws-cn'"),
+        (
+            dict(state="absent", sqs_urls=None, destination_table=None),
+            "destination_table is required .* with aws_role_arn",
+        ),
+        (dict(kind=CLOUDTRAIL_KIND), "sqs_urls and destination_table apply only to kind AmazonWebServicesS3"),
+    ],
+)
+def test_s3_bad_input_names_the_option(changes, message):
+    params = dict(
+        workspace_name="law-sentinel",
+        resource_group="rg-sentinel",
+        workspace_resource_id=None,
+        kind=S3_KIND,
+        aws_role_arn=S3_ARN,
+        connector_id=None,
+        logs_enabled=True,
+        ensure_sentinel=False,
+        wait_timeout=60,
+        state="present",
+        sqs_urls=[QUEUE],
+        destination_table="AWSCloudTrail",
+    )
+    params.update(changes)
+    with pytest.raises(InvalidInput, match=message):
+        sentinel_runner.connector_spec(params)
+
+
+def test_s3_absent_by_connector_id_needs_no_table():
+    params = dict(
+        workspace_name="law-sentinel",
+        resource_group="rg-sentinel",
+        workspace_resource_id=None,
+        kind=S3_KIND,
+        aws_role_arn=None,
+        connector_id=LEFTOVER_ID,
+        logs_enabled=True,
+        ensure_sentinel=False,
+        wait_timeout=60,
+        state="absent",
+        sqs_urls=None,
+        destination_table=None,
+    )
+    assert sentinel_runner.connector_spec(params)["destination_table"] is None
+
+
+def test_s3_refusal_past_wait_timeout_points_at_the_web_identity_trust():
+    api = FakeApi(put_errors=[refusal(400, "cannot sign in")] * 2)
+    with pytest.raises(SentinelError) as failed:
+        sentinel_runner.ensure_present(api, s3_spec(wait_timeout=0), check_mode=False, sleep=Waits())
+    assert "sts:AssumeRoleWithWebIdentity" in failed.value.msg and "ExternalId" not in failed.value.msg

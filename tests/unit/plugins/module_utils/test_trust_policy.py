@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import (
+    ExternalIdTrust,
     UnsafeTrustPolicy,
     build_trust_policy,
     describe_statement,
@@ -25,6 +26,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import (
 
 MS = "197857026523"
 WS = "2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c"
+CLOUDTRAIL = ExternalIdTrust(MS, "aws", None)
 
 
 def desired() -> dict:
@@ -208,29 +210,29 @@ def test_the_account_id_means_the_root_of_the_given_partition_only():
 def test_split_trust_gathers_ids_of_every_sentinel_statement_and_keeps_the_rest():
     one, two = desired()["Statement"][0], build_trust_policy(MS, [WS2])["Statement"][0]
     doc = {"Version": "2012-10-17", "Statement": [two, EC2, one]}
-    assert split_trust(doc, MS) == (sorted([WS, WS2]), [EC2])
-    assert split_trust({"Statement": one}, MS) == ([WS], [])  # a single statement, not a list
-    assert split_trust({}, MS) == ([], [])
+    assert split_trust(doc, CLOUDTRAIL) == (sorted([WS, WS2]), [EC2])
+    assert split_trust({"Statement": one}, CLOUDTRAIL) == ([WS], [])  # a single statement, not a list
+    assert split_trust({}, CLOUDTRAIL) == ([], [])
 
 
 def test_narrowed_trust_keeps_other_statements_and_their_version():
     doc = {"Version": "2008-10-17", "Statement": [EC2] + build_trust_policy(MS, [WS, WS2])["Statement"]}
-    kept = narrowed_trust_policy(doc, MS, [WS2])
+    kept = narrowed_trust_policy(doc, CLOUDTRAIL, [WS2])
     assert kept == {"Version": "2008-10-17", "Statement": [EC2] + build_trust_policy(MS, [WS2])["Statement"]}
-    assert narrowed_trust_policy(doc, MS, []) == {"Version": "2008-10-17", "Statement": [EC2]}
+    assert narrowed_trust_policy(doc, CLOUDTRAIL, []) == {"Version": "2008-10-17", "Statement": [EC2]}
 
 
 def test_require_narrowed_allows_only_removals():
     before = {"Version": "2012-10-17", "Statement": [EC2] + build_trust_policy(MS, [WS, WS2])["Statement"]}
     for remaining in ([WS], [WS2], []):
-        require_narrowed(before, narrowed_trust_policy(before, MS, remaining), MS)
-    other_workspace = narrowed_trust_policy(before, MS, ["00000000-0000-4000-8000-000000000001"])
+        require_narrowed(before, narrowed_trust_policy(before, CLOUDTRAIL, remaining), CLOUDTRAIL)
+    other_workspace = narrowed_trust_policy(before, CLOUDTRAIL, ["00000000-0000-4000-8000-000000000001"])
     anyone = {"Version": "2012-10-17", "Statement": [dict(EC2, Principal="*")]}
     for after in (other_workspace, anyone):
         with pytest.raises(UnsafeTrustPolicy, match="may only remove"):
-            require_narrowed(before, after, MS)
+            require_narrowed(before, after, CLOUDTRAIL)
     with pytest.raises(UnsafeTrustPolicy, match="at least one statement"):
-        require_narrowed(before, {"Version": "2012-10-17", "Statement": []}, MS)
+        require_narrowed(before, {"Version": "2012-10-17", "Statement": []}, CLOUDTRAIL)
 
 
 @pytest.mark.parametrize(
@@ -254,7 +256,7 @@ def test_require_narrowed_allows_only_removals():
     ids=["service", "accounts", "anyone", "deny", "microsoft-without-condition"],
 )
 def test_describe_statement(statement, description):
-    assert describe_statement(statement, MS) == description
+    assert describe_statement(statement, CLOUDTRAIL) == description
 
 
 @pytest.mark.parametrize(
