@@ -1,4 +1,9 @@
+"""The S3 path's facts: Microsoft's OIDC values per partition, role names, session names, log types, markers."""
+
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import pytest
 
