@@ -179,6 +179,7 @@ notes:
   - A new role can take a few seconds to become assumable by Sentinel.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.aws.tags
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
@@ -207,6 +208,13 @@ EXAMPLES = r"""
     tags:
       cost-center: "1234"
     purge_tags: false
+
+- name: From hub credentials, create the role in a member account of the organization
+  sentinel.aws.connector_role:
+    name: MicrosoftSentinelRole
+    external_id: 2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c
+    account_id: "210987654321"
+    assume_role_name: OrganizationAccountAccessRole
 
 - name: Let a second Sentinel workspace use the same role; the first one keeps working
   sentinel.aws.connector_role:
@@ -381,8 +389,8 @@ diff:
 import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import SentinelAWSModule
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import SENTINEL_AWS_ACCOUNT_ID
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import UnsafeTrustPolicy
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
@@ -410,7 +418,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = SentinelAWSModule(
         argument_spec=argument_spec(),
         required_if=[("state", "present", ["external_id"])],
         supports_check_mode=True,
@@ -419,7 +427,8 @@ def main():
     if token:
         module.params["session_token"] = token
     try:
-        # Making the clients calls nothing: inputs are still all checked before any API call.
+        # Making the clients calls nothing but, with assume_role_arn or assume_role_name, sts:AssumeRole
+        # (which writes nothing): inputs are still all checked before any write.
         api = iam_role.RoleApi(module)
         iam_role.require_commercial_partition(api.partition, module.region)
         spec, warnings = iam_role.role_spec(module.params, api.partition)
