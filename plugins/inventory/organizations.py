@@ -100,6 +100,7 @@ plugin: sentinel.aws.organizations
 exclude_accounts:
   - "111111111111"
 
+---
 # Accounts under the Workloads OU (and OUs below it) that are tagged for Sentinel, grouped by OU and environment
 plugin: sentinel.aws.organizations
 organizational_units:
@@ -118,6 +119,7 @@ compose:
   # each host then assumes this role in its own account from the hub's credentials (sentinel.aws.cloudtrail)
   cloudtrail_assume_role_name: "'OrganizationAccountAccessRole'"
 
+---
 # From a delegated administrator, with a role that may read the organization, cached for an hour
 plugin: sentinel.aws.organizations
 assume_role_arn: arn:aws:iam::222222222222:role/OrganizationReader

@@ -161,6 +161,8 @@ options:
       - When set, the task fails before any write if the credentials belong to another account.
         For an existing role the account is read from its ARN (no extra call); before a role is
         created it is checked with C(sts:GetCallerIdentity).
+      - With O(assume_role_name), the account the role is assumed in; with O(assume_role_arn), the
+        account that ARN must be in. Either way the assumed identity must be in this account.
     type: str
 notes:
   - Supports check mode and diff mode. In diff mode, RV(diff.before) and RV(diff.after) show

@@ -73,7 +73,9 @@ def inventory(sb: Sandbox, tmp_path: Path, config: dict[str, Any], name: str = "
     path = tmp_path / name
     path.write_text(yaml.safe_dump({"plugin": "sentinel.aws.organizations", **config}))
     command = [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(path), "--list"]
-    proc = subprocess.run(command, env=ansible_env(hub_env(sb)), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        command, env=ansible_env(hub_env(sb)), capture_output=True, text=True, timeout=300, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return dict(_plain(json.loads(proc.stdout)), stderr=proc.stderr)
 
@@ -181,7 +183,9 @@ def test_a_bad_filter_names_the_option_before_any_call(clean_sandbox: Sandbox, t
     path = tmp_path / "bad.organizations.yml"
     path.write_text(yaml.safe_dump({"plugin": "sentinel.aws.organizations", **config}))
     command = [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(path), "--list"]
-    proc = subprocess.run(command, env=ansible_env(hub_env(sb)), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        command, env=ansible_env(hub_env(sb)), capture_output=True, text=True, timeout=300, check=False
+    )
     assert message in proc.stderr
     assert sb.aws.requests == []
 
