@@ -25,7 +25,7 @@ description:
   - The file must end in C(organizations.yml) or C(organizations.yaml).
   - Reads C(organizations:ListRoots), C(organizations:ListOrganizationalUnitsForParent),
     C(organizations:ListAccountsForParent) (one walk of the tree) and
-    C(organizations:ListTagsForResource) for each account of a selected status.
+    C(organizations:ListTagsForResource) for each account.
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 options:
@@ -50,7 +50,7 @@ options:
   account_tags:
     description:
       - Only accounts with all these tags. A value may be a string, a list of strings (any of them), or
-        V(null) (the tag with any value).
+        V(null) (the tag with any value). V(true) and V(false) mean the tag values C(true) and C(false).
     type: dict
     default: {}
   statuses:
@@ -155,7 +155,7 @@ class InventoryModule(AWSInventoryBase):
             raise AnsibleError(str(e)) from e
         cached, accounts = self.get_cached_result(path, cache)
         if not cached:
-            accounts = self._read_accounts(filters["statuses"])
+            accounts = self._read_accounts()
         self.update_cached_result(path, cache, accounts)
         selected = organizations.select_accounts(accounts, filters)
         hostname = self.get_option("hostname")
@@ -187,8 +187,8 @@ class InventoryModule(AWSInventoryBase):
         self._add_host_to_composed_groups(self.get_option("groups"), variables, name, strict=strict)
         self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, name, strict=strict)
 
-    def _read_accounts(self, statuses):
-        """Every account of the organization with its OU chain; tags only for accounts of a wanted status."""
+    def _read_accounts(self):
+        """Every account of the organization with its OU chain and tags (what the cache keeps, whatever the filters)."""
         # Imported here: AWSInventoryBase.parse has checked that boto3 is installed.
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -196,20 +196,19 @@ class InventoryModule(AWSInventoryBase):
         accounts = []
         try:
             for root in self._pages(client, "list_roots", "Roots"):
-                self._walk(client, root["Id"], [root["Id"]], [], statuses, accounts)
+                self._walk(client, root["Id"], [root["Id"]], [], accounts)
         except (BotoCoreError, ClientError) as e:
             self.fail_aws("Failed to read the accounts of the AWS Organization", exception=e)
         return accounts
 
-    def _walk(self, client, parent_id, ou_ids, ou_names, statuses, accounts):
+    def _walk(self, client, parent_id, ou_ids, ou_names, accounts):
         for described in self._pages(client, "list_accounts_for_parent", "Accounts", ParentId=parent_id):
-            wanted = not statuses or organizations.account_status(described) in statuses
-            tags = self._tags(client, described["Id"]) if wanted else {}
+            tags = self._tags(client, described["Id"])
             accounts.append(organizations.account_record(described, tags, ou_ids, ou_names))
         for ou in self._pages(
             client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent_id
         ):
-            self._walk(client, ou["Id"], ou_ids + [ou["Id"]], ou_names + [ou["Name"]], statuses, accounts)
+            self._walk(client, ou["Id"], ou_ids + [ou["Id"]], ou_names + [ou["Name"]], accounts)
 
     def _tags(self, client, account_id):
         pages = self._pages(client, "list_tags_for_resource", "Tags", ResourceId=account_id)

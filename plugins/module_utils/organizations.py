@@ -68,6 +68,11 @@ def in_ou(account: Dict[str, Any], ou_filter: Dict[str, str], recursive: bool) -
     return recursive and (wanted == "/" or path.startswith(wanted + "/"))
 
 
+def tag_value(value: Any) -> str:
+    """A wanted tag value as text: YAML's unquoted true/false mean the values "true"/"false", not "True"."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def tags_match(tags: Dict[str, str], wanted: Dict[str, Any]) -> bool:
     """Every wanted key is on the account; a value (or any of a list of values) must match, None means any value."""
     for key, value in (wanted or {}).items():
@@ -76,7 +81,7 @@ def tags_match(tags: Dict[str, str], wanted: Dict[str, Any]) -> bool:
         if value is None:
             continue
         allowed = value if isinstance(value, list) else [value]
-        if tags[key] not in [str(v) for v in allowed]:
+        if tags[key] not in [tag_value(v) for v in allowed]:
             return False
     return True
 

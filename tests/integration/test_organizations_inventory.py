@@ -103,9 +103,9 @@ def test_every_active_account_is_a_host_with_its_id_name_ou_path_and_tags(clean_
     }
     assert listing["_meta"]["hostvars"][ids["prod-a"]]["aws_account_arn"].endswith("/" + ids["prod-a"])
     assert listing["_meta"]["hostvars"][HUB]["aws_ou_path"] == "/"
-    # Only reads; tags read for the four active accounts, none for the closed one.
+    # Only reads: one walk of the tree, the tags of each of the five accounts (what a cache keeps).
     assert sb.aws.write_requests() == []
-    assert sb.aws.actions().count("ListTagsForResource") == 4
+    assert sb.aws.actions().count("ListTagsForResource") == 5
 
 
 def test_ou_path_tags_include_exclude_and_constructed_groups(clean_sandbox: Sandbox, tmp_path: Path):
@@ -116,7 +116,7 @@ def test_ou_path_tags_include_exclude_and_constructed_groups(clean_sandbox: Sand
         tmp_path,
         {
             "organizational_units": ["Workloads/"],  # a path, written loosely, with the OUs below it
-            "account_tags": {"sentinel": "true", "env": ["prod", "staging"]},
+            "account_tags": {"sentinel": True, "env": ["prod", "staging"]},  # YAML's true is the tag value "true"
             "include_accounts": ["sec-c"],  # by name, outside the OU and without the tags
             "exclude_accounts": [HUB],
             "keyed_groups": [

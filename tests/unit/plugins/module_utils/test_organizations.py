@@ -52,7 +52,8 @@ def test_ou_paths_from_the_root():
         ({"ous": [{"id": ROOT}]}, ["mgmt", "dev", "prod"]),
         ({"tags": {"env": "prod"}}, ["prod"]),
         ({"tags": {"env": ["prod", "dev"], "sentinel": None}}, ["dev", "prod"]),
-        ({"tags": {"sentinel": True}}, []),  # tag values are text: True is "True", not "true"
+        ({"tags": {"sentinel": True}}, ["dev", "prod"]),  # YAML's unquoted true is the tag value "true"
+        ({"tags": {"sentinel": False}}, []),
         ({"tags": {"env": "prod"}, "include": ["mgmt"]}, ["mgmt", "prod"]),
         ({"ous": [{"path": "/Security"}], "include": ["gone"]}, []),  # include does not bring back a status left out
         ({"exclude": ["000000000002", "mgmt"]}, ["prod"]),
