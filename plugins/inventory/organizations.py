@@ -95,19 +95,16 @@ notes:
 """
 
 EXAMPLES = r"""
-# inventory/sentinel.organizations.yml: every active account of the organization, but the management one
-plugin: sentinel.aws.organizations
-exclude_accounts:
-  - "111111111111"
-
----
-# Accounts under the Workloads OU (and OUs below it) that are tagged for Sentinel, grouped by OU and environment
+# inventory/sentinel.organizations.yml: the active accounts under the Workloads OU (and the OUs below it)
+# that are tagged for Sentinel, but the management account, grouped by OU and environment.
 plugin: sentinel.aws.organizations
 organizational_units:
-  - /Workloads
+  - /Workloads  # or an OU ID such as ou-ab12-cd34ef56, or a root ID r-ab12
 account_tags:
   sentinel: "true"
   environment: [prod, staging]
+exclude_accounts:
+  - "111111111111"
 keyed_groups:
   - key: aws_ou_path
     prefix: ou
@@ -118,15 +115,12 @@ groups:
 compose:
   # each host then assumes this role in its own account from the hub's credentials (sentinel.aws.cloudtrail)
   cloudtrail_assume_role_name: "'OrganizationAccountAccessRole'"
-
----
-# From a delegated administrator, with a role that may read the organization, cached for an hour
-plugin: sentinel.aws.organizations
-assume_role_arn: arn:aws:iam::222222222222:role/OrganizationReader
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: /tmp/sentinel_organizations_cache
-cache_timeout: 3600
+# From a delegated administrator, with a role that may read the organization, cached for an hour, add:
+# assume_role_arn: arn:aws:iam::222222222222:role/OrganizationReader
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: /tmp/sentinel_organizations_cache
+# cache_timeout: 3600
 """
 
 from ansible.errors import AnsibleError
