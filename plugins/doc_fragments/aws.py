@@ -108,6 +108,40 @@ notes:
     connector also serve AWS GovCloud (US), chosen with their C(aws_partition) option.
 """
 
+    # The hub-credential options of module_utils/assume_role.py (SentinelAWSModule).
+    ASSUME_ROLE = r"""
+options:
+  assume_role_arn:
+    description:
+      - ARN of an IAM role to assume with the module's credentials (for example those of an AWS
+        Organizations management or delegated administrator account, the I(hub)); the module
+        then works in the role's account with the role's temporary credentials.
+      - The role is assumed inside the module, once per task, with C(sts:AssumeRole).
+      - When O(account_id) is set, the ARN must be in that account; the task fails before any call
+        otherwise. The assumed identity's account is checked against O(account_id) too.
+      - Mutually exclusive with O(assume_role_name).
+    type: str
+  assume_role_name:
+    description:
+      - Name of an IAM role to assume in the account O(account_id) (required with this option), for
+        example V(OrganizationAccountAccessRole) (made by AWS Organizations in the accounts it
+        creates) or V(AWSControlTowerExecution) (AWS Control Tower). The ARN is built in the
+        partition of the module's credentials (its O(region)).
+      - Mutually exclusive with O(assume_role_arn).
+    type: str
+  assume_role_external_id:
+    description:
+      - The C(sts:ExternalId) to send when assuming the role, when the role's trust policy asks for one.
+      - 2 to 1224 letters, digits and C(+=,.@:/_-). Never shown in logs or results.
+    type: str
+  assume_role_session_name:
+    description:
+      - The session name of the assumed role (2 to 64 letters, digits and C(+=,.@_-)); it shows in
+        the member account's CloudTrail as who made the changes.
+    type: str
+    default: sentinel-aws
+"""
+
     # The tagging options, as amazon.aws.tags documents them (same reason as above).
     TAGS = r"""
 options:

@@ -54,7 +54,10 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     parse_workspace_resource_id,
 )
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
+    ASSUME_ROLE_OPTION_NAMES,
+    COMMERCIAL_PARTITION,
     InvalidInput,
+    assume_role_request,
     check_account_id,
     check_connection,
     check_description,
@@ -205,6 +208,26 @@ def _partition_errors(variables):
     return []
 
 
+def _assume_role_errors(variables):
+    # The modules' own rule (validation.assume_role_request), worded with the role's variables. The
+    # partition does not matter here: only the commercial one is served (_partition_errors).
+    names = dict((option, "cloudtrail_" + option) for option in ASSUME_ROLE_OPTION_NAMES if option != "account_id")
+    names["account_id"] = "cloudtrail_aws_account_id"
+    params = dict(
+        (option, _as_text(variables.get(name)) if _given(variables.get(name)) else None)
+        for option, name in names.items()
+    )
+    try:
+        params["account_id"] = _account_id(names["account_id"], variables.get(names["account_id"]))
+    except InvalidInput:
+        return []  # reported by the account ID's own rule
+    try:
+        assume_role_request(params, COMMERCIAL_PARTITION, names)
+    except InvalidInput as exc:
+        return [str(exc)]
+    return []
+
+
 def cloudtrail_input_errors(variables):
     """Every rule broken by the role's variables, as messages naming the variable."""
     errors = []
@@ -213,7 +236,14 @@ def cloudtrail_input_errors(variables):
             check(name, variables.get(name))
         except InvalidInput as exc:
             errors.append(str(exc))
-    for group in (workspace_errors, policy_errors, _wait_timeout_errors, _verify_errors, _partition_errors):
+    for group in (
+        workspace_errors,
+        policy_errors,
+        _wait_timeout_errors,
+        _verify_errors,
+        _partition_errors,
+        _assume_role_errors,
+    ):
         errors += group(variables)
     return errors
 

@@ -338,3 +338,75 @@ def check_connection(option: str, connection: Any, cloud: str) -> Dict[str, Any]
     if doubled:
         raise InvalidInput("%s gives one option under several keys (%s): keep one" % (option, "; ".join(doubled)))
     return dict((aliases.get(key, key), value) for key, value in connection.items())
+
+
+# --- hub credentials: the role an AWS module assumes (module_utils/assume_role.py) ------------------
+DEFAULT_SESSION_NAME = "sentinel-aws"
+# STS AssumeRole's rules (AWS STS API reference, AssumeRole request parameters): ExternalId 2 to
+# 1224 characters of [\w+=,.@:/-], RoleSessionName 2 to 64 of [\w+=,.@-].
+EXTERNAL_ID_PATTERN = re.compile(r"^[\w+=,.@:/-]{2,1224}\Z", re.ASCII)
+SESSION_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{2,64}\Z", re.ASCII)
+ASSUME_ROLE_OPTION_NAMES = (
+    "assume_role_arn",
+    "assume_role_name",
+    "assume_role_external_id",
+    "assume_role_session_name",
+    "account_id",
+)
+
+
+def assume_role_request(
+    params: Dict[str, Any], partition: str, names: Dict[str, str] | None = None
+) -> Dict[str, str] | None:
+    """The sts:AssumeRole request the options ask for (None: no role to assume), or InvalidInput naming the option.
+
+    A role name is assumed in the account of the ``account_id`` guard, in the caller's partition.
+    A full ARN must be in that account, so a wrong account is refused before any call. ``names``
+    words the messages with other names for the options (the cloudtrail role's variables).
+    """
+    name_of = dict((option, option) for option in ASSUME_ROLE_OPTION_NAMES)
+    name_of.update(names or {})
+    arn, role_name = params.get("assume_role_arn"), params.get("assume_role_name")
+    if arn and role_name:
+        raise InvalidInput("%(assume_role_arn)s and %(assume_role_name)s are mutually exclusive: give one" % name_of)
+    if not arn and not role_name:
+        if params.get("assume_role_external_id"):
+            raise InvalidInput(
+                "%(assume_role_external_id)s is used only with %(assume_role_arn)s or %(assume_role_name)s" % name_of
+            )
+        return None
+    expected = params.get("account_id")
+    if expected is not None:
+        expected = check_account_id(name_of["account_id"], expected)
+    if arn:
+        account = parse_role_arn(name_of["assume_role_arn"], arn)["account"]
+        if expected is not None and account != expected:
+            raise InvalidInput(
+                "%s: the role %s is in AWS account %s, not the expected account %s (%s); nothing was changed"
+                % (name_of["assume_role_arn"], arn, account, expected, name_of["account_id"])
+            )
+    else:
+        check_role_name(name_of["assume_role_name"], role_name)
+        if expected is None:
+            raise InvalidInput(
+                "%s needs %s: the AWS account to assume the role %s in"
+                % (name_of["assume_role_name"], name_of["account_id"], role_name)
+            )
+        arn = role_arn(partition, expected, "/", role_name)
+    session_name = params.get("assume_role_session_name") or DEFAULT_SESSION_NAME
+    if not isinstance(session_name, str) or not SESSION_NAME_PATTERN.match(session_name):
+        raise InvalidInput(
+            "%s must be 2 to 64 letters, digits and +=,.@_- (STS RoleSessionName), got %r"
+            % (name_of["assume_role_session_name"], session_name)
+        )
+    request = {"RoleArn": arn, "RoleSessionName": session_name}
+    external_id = params.get("assume_role_external_id")
+    if external_id is not None:
+        # A shared secret: the message never shows the value.
+        if not isinstance(external_id, str) or not EXTERNAL_ID_PATTERN.match(external_id):
+            raise InvalidInput(
+                "%s must be 2 to 1224 letters, digits and +=,.@:/_- (STS ExternalId)"
+                % name_of["assume_role_external_id"]
+            )
+        request["ExternalId"] = external_id
+    return request

@@ -161,6 +161,8 @@ options:
       - When set, the task fails before any write if the credentials belong to another account.
         For an existing role the account is read from its ARN (no extra call); before a role is
         created it is checked with C(sts:GetCallerIdentity).
+      - With O(assume_role_name), the account the role is assumed in; with O(assume_role_arn), the
+        account that ARN must be in. Either way the assumed identity must be in this account.
     type: str
 notes:
   - Supports check mode and diff mode. In diff mode, RV(diff.before) and RV(diff.after) show
@@ -179,6 +181,7 @@ notes:
   - A new role can take a few seconds to become assumable by Sentinel.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.aws.tags
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
@@ -207,6 +210,13 @@ EXAMPLES = r"""
     tags:
       cost-center: "1234"
     purge_tags: false
+
+- name: From hub credentials, create the role in a member account of the organization
+  sentinel.aws.connector_role:
+    name: MicrosoftSentinelRole
+    external_id: 2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c
+    account_id: "210987654321"
+    assume_role_name: OrganizationAccountAccessRole
 
 - name: Let a second Sentinel workspace use the same role; the first one keeps working
   sentinel.aws.connector_role:
@@ -378,8 +388,8 @@ diff:
                "permissions_boundary": null}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import SentinelAWSModule
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import SENTINEL_AWS_ACCOUNT_ID
 
 
@@ -405,7 +415,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleAWSModule(
+    module = SentinelAWSModule(
         argument_spec=argument_spec(),
         required_if=[("state", "present", ["external_id"])],
         supports_check_mode=True,

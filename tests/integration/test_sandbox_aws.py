@@ -299,3 +299,41 @@ def test_cloudtrail_deletes_a_trail_by_its_arn(clean_sandbox):
     cloudtrail.delete_trail(Name=arn)
     cloudtrail.delete_trail(Name="by-name")
     assert cloudtrail.describe_trails()["trailList"] == []
+
+def test_an_organization_and_assume_role_into_a_member_account(clean_sandbox):
+    """moto's Organizations from a hub account; AssumeRole into a member serves IAM there; STS is no write."""
+    import boto3
+
+    sb = clean_sandbox
+    organizations = sb.aws.client("organizations", account_id="111111111111")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    unit = organizations.create_organizational_unit(ParentId=root, Name="Workloads")["OrganizationalUnit"]["Id"]
+    status = organizations.create_account(
+        Email="m@example.com", AccountName="member", Tags=[{"Key": "env", "Value": "prod"}]
+    )["CreateAccountStatus"]
+    member = status["AccountId"]
+    organizations.move_account(AccountId=member, SourceParentId=root, DestinationParentId=unit)
+    assert [a["Id"] for a in organizations.list_accounts_for_parent(ParentId=unit)["Accounts"]] == [member]
+    assert organizations.list_tags_for_resource(ResourceId=member)["Tags"] == [{"Key": "env", "Value": "prod"}]
+    sb.aws.reset()
+
+    sts = sb.aws.client("sts", account_id="111111111111")
+    answer = sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="hub")
+    keys = answer["Credentials"]
+    iam = boto3.client(
+        "iam",
+        endpoint_url=sb.aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+    )
+    iam.create_role(RoleName="Made", AssumeRolePolicyDocument=TRUST)
+
+    assert "Made" in [r["RoleName"] for r in sb.aws.client("iam", account_id=member).list_roles()["Roles"]]
+    assert [(r["action"], r["account"]) for r in sb.aws.requests[:2]] == [
+        ("AssumeRole", "111111111111"),
+        ("CreateRole", member),  # the log names the account moto served the assumed role's keys in
+    ]
+    assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]  # STS calls change nothing

@@ -307,6 +307,19 @@ def fault_response(fault: AwsFault, call: _Call) -> tuple[str, list[tuple[str, s
     return status, headers, body
 
 
+def _account_of_temporary_key(access_key: str) -> str:
+    """The account moto serves a request in: for STS keys (ASIA..., from AssumeRole) the assumed role's.
+
+    moto looks such keys up in every account's IAM backend (moto.iam.models.get_account_id_from), so
+    calls made after AssumeRole into a member account act there; the log says so too.
+    """
+    if not access_key.startswith("ASIA"):
+        return DEFAULT_ACCOUNT_ID
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
+
 class AwsMiddleware:
     """Records, fault-injects and account-maps requests on their way to moto's WSGI app."""
 
@@ -356,7 +369,7 @@ class AwsMiddleware:
             "path": path,
             "status": None,
             "access_key": access_key,
-            "account": _header(environ, "x-moto-account-id") or DEFAULT_ACCOUNT_ID,
+            "account": _header(environ, "x-moto-account-id") or _account_of_temporary_key(access_key),
             "region": match.group(2) if match else None,
             "fault": False,
             "time": time.time(),
@@ -480,7 +493,7 @@ class AwsSandbox:
             return list(self.middleware.requests)
 
     def write_requests(self) -> list[dict[str, Any]]:
-        """Requests whose action is not a read (Get*/List*/Describe*/Head*, or S3 GET/HEAD)."""
+        """Requests whose action is not a read (Get*/List*/Describe*/Head*, S3 GET/HEAD, any STS call)."""
         return [r for r in self.requests if not _is_read(r)]
 
     def actions(self, service: str | None = None) -> list[str]:
@@ -521,6 +534,10 @@ class AwsSandbox:
 
 def _is_read(record: dict[str, Any]) -> bool:
     action = record["action"]
+    # STS only issues and describes credentials (AssumeRole, GetCallerIdentity, ...): no call of it
+    # changes an account, so a run that only assumes a role in a member account has written nothing.
+    if record["service"] == "sts":
+        return True
     if " " in action:  # REST: "METHOD /path"
         return action.split(" ", 1)[0] in ("GET", "HEAD")
     return bool(_READ_ACTION.match(action))

@@ -227,3 +227,33 @@ def test_unknown_connection_keys_are_named_never_their_values(variable, connecti
 def test_the_partition_check_reads_the_region_under_its_aliases(key):
     errors = check(with_(cloudtrail_aws_connection={key: "us-gov-west-1"}))
     assert len(errors) == 1 and "AWS commercial" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"cloudtrail_assume_role_name": "bad name"}, "cloudtrail_assume_role_name must be"),
+        (
+            {"cloudtrail_assume_role_name": "r", "cloudtrail_assume_role_arn": "arn:aws:iam::123456789012:role/r"},
+            "cloudtrail_assume_role_arn and cloudtrail_assume_role_name are mutually exclusive",
+        ),
+        (
+            {"cloudtrail_assume_role_arn": "arn:aws:iam::222222222222:role/r"},
+            "not the expected account 123456789012 (cloudtrail_aws_account_id)",
+        ),
+        (
+            {"cloudtrail_assume_role_name": "r", "cloudtrail_assume_role_session_name": "s"},
+            "cloudtrail_assume_role_session_name",
+        ),
+        ({"cloudtrail_assume_role_external_id": "abc"}, "cloudtrail_assume_role_external_id is used only with"),
+    ],
+)
+def test_hub_credential_variables_are_checked_with_the_modules_rule(extra, message):
+    [error] = check(dict(GOOD, **extra))
+    assert message in error
+
+
+def test_hub_credential_variables_that_fit_pass():
+    variables = dict(GOOD, cloudtrail_assume_role_name="OrganizationAccountAccessRole")
+    variables.update(cloudtrail_assume_role_external_id="ext-id", cloudtrail_assume_role_session_name="sentinel-aws")
+    assert check(variables) == []
