@@ -214,11 +214,10 @@ def _assume_role_errors(variables):
     names = dict((option, "cloudtrail_" + option) for option in ASSUME_ROLE_OPTION_NAMES if option != "account_id")
     names["account_id"] = "cloudtrail_aws_account_id"
     params = dict(
-        (option, _as_text(variables.get(name)) if _given(variables.get(name)) else None)
-        for option, name in names.items()
+        (option, as_text(variables.get(name)) if given(variables.get(name)) else None) for option, name in names.items()
     )
     try:
-        params["account_id"] = _account_id(names["account_id"], variables.get(names["account_id"]))
+        params["account_id"] = account_id_value(names["account_id"], variables.get(names["account_id"]))
     except InvalidInput:
         return []  # reported by the account ID's own rule
     try:

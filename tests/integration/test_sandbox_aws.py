@@ -300,6 +300,7 @@ def test_cloudtrail_deletes_a_trail_by_its_arn(clean_sandbox):
     cloudtrail.delete_trail(Name="by-name")
     assert cloudtrail.describe_trails()["trailList"] == []
 
+
 def test_an_organization_and_assume_role_into_a_member_account(clean_sandbox):
     """moto's Organizations from a hub account; AssumeRole into a member serves IAM there; STS is no write."""
     import boto3
