@@ -96,13 +96,7 @@ def parse_trail_arn(option: str, value: str) -> dict:
 
 def bucket_spec(params: dict) -> dict:
     spec = common_spec(params)
-    bucket = params["bucket"]
-    if not isinstance(bucket, str) or not BUCKET_PATTERN.match(bucket) or ".." in bucket:
-        raise InvalidInput(
-            "bucket must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, "
-            "starting and ending with a letter or digit, got %r" % (bucket,)
-        )
-    spec["bucket"] = bucket
+    spec["bucket"] = check_bucket("bucket", params["bucket"])
     log_account = params.get("cloudtrail_log_account")
     prefix = params.get("cloudtrail_s3_key_prefix")
     if (log_account or prefix) and not spec["trail_arn"]:
@@ -114,25 +108,44 @@ def bucket_spec(params: dict) -> dict:
                 "cloudtrail_log_account must be a 12-digit AWS account ID or an organization ID (o-<10 to 32 "
                 "lower-case letters or digits>), got %r" % (log_account,)
             )
-        prefix = (prefix or "").strip("/")
-        if len(prefix) > KEY_PREFIX_MAX:
-            raise InvalidInput("cloudtrail_s3_key_prefix must be at most %d characters" % KEY_PREFIX_MAX)
+        prefix = check_key_prefix("cloudtrail_s3_key_prefix", prefix)
     spec["log_account"], spec["key_prefix"] = log_account, prefix
     return spec
 
 
 def key_spec(params: dict) -> dict:
     spec = common_spec(params)
-    key_id = params["key_id"]
+    spec["key_id"] = check_key_id("key_id", params["key_id"], spec["partition"])
+    return spec
+
+
+def check_bucket(option: str, bucket: str) -> str:
+    if not isinstance(bucket, str) or not BUCKET_PATTERN.match(bucket) or ".." in bucket:
+        raise InvalidInput(
+            "%s must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit, got %r" % (option, bucket)
+        )
+    return bucket
+
+
+def check_key_prefix(option: str, prefix: str | None) -> str:
+    """A trail's S3 key prefix without slashes at either end ("" for none): CloudTrail adds the one before AWSLogs/."""
+    prefix = (prefix or "").strip("/")
+    if len(prefix) > KEY_PREFIX_MAX:
+        raise InvalidInput("%s must be at most %d characters" % (option, KEY_PREFIX_MAX))
+    return prefix
+
+
+def check_key_id(option: str, key_id: str, partition: str) -> str:
+    """A KMS key ID, key ARN, alias name or alias ARN; an ARN must be in ``partition``."""
     arn = KEY_ARN_PATTERN.match(key_id) if isinstance(key_id, str) else None
     if arn:
-        _check_partition_of("key_id", arn.group("partition"), spec["partition"])
+        _check_partition_of(option, arn.group("partition"), partition)
     elif not (isinstance(key_id, str) and KEY_ID_PATTERN.match(key_id)):
         raise InvalidInput(
-            "key_id must be a KMS key ID, key ARN, alias name (alias/<name>) or alias ARN, got %r" % (key_id,)
+            "%s must be a KMS key ID, key ARN, alias name (alias/<name>) or alias ARN, got %r" % (option, key_id)
         )
-    spec["key_id"] = key_id
-    return spec
+    return key_id
 
 
 # --- statements ------------------------------------------------------------------------------

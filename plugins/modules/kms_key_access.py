@@ -38,8 +38,8 @@ options:
   key_id:
     description:
       - The customer managed KMS key - its key ID, key ARN, alias name (C(alias/<name>)) or alias ARN.
-      - RV(key_arn) is its ARN, for example for O(amazon.aws.cloudtrail#module:kms_key_id) (give
-        that module the key ARN, or it updates the trail on every run).
+      - RV(key_arn) is its ARN. M(sentinel.aws.s3_trail) takes the same O(key_id) as its
+        O(sentinel.aws.s3_trail#module:kms_key_id) and resolves it to that ARN itself.
     type: str
     required: true
   role_arn:

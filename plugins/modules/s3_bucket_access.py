@@ -66,7 +66,7 @@ options:
     type: str
   cloudtrail_s3_key_prefix:
     description:
-      - The trail's S3 key prefix (C(s3_key_prefix) of M(amazon.aws.cloudtrail)), when it has one.
+      - The trail's S3 key prefix (O(sentinel.aws.s3_trail#module:s3_key_prefix)), when it has one.
     type: str
   aws_partition:
     description:

@@ -338,3 +338,45 @@ def test_an_organization_and_assume_role_into_a_member_account(clean_sandbox):
         ("CreateRole", member),  # the log names the account moto served the assumed role's keys in
     ]
     assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]  # STS calls change nothing
+
+
+def organization_trail_error(cloudtrail, name: str = "org-trail") -> str:
+    with pytest.raises(ClientError) as refused:
+        cloudtrail.create_trail(Name=name, S3BucketName="trail-logs", IsOrganizationTrail=True)
+    return refused.value.response["Error"]["Code"]
+
+
+def test_cloudtrail_organization_trail_needs_the_management_account_and_trusted_access(clean_sandbox):
+    """CreateTrail/UpdateTrail with IsOrganizationTrail refused as AWS refuses them (moto alone accepts any)."""
+    clean_sandbox.aws.client("s3").create_bucket(Bucket="trail-logs")
+    cloudtrail = clean_sandbox.aws.client("cloudtrail")
+    assert organization_trail_error(cloudtrail) == "OrganizationsNotInUseException"
+    organizations = clean_sandbox.aws.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    assert organization_trail_error(cloudtrail) == "CloudTrailAccessNotEnabledException"
+    member = organizations.create_account(AccountName="member", Email="member@example.com")["CreateAccountStatus"]
+    member_cloudtrail = clean_sandbox.aws.client("cloudtrail", account_id=member["AccountId"])
+    organizations.enable_aws_service_access(ServicePrincipal="cloudtrail.amazonaws.com")
+    assert organization_trail_error(member_cloudtrail) == "NotOrganizationMasterAccountException"
+    assert cloudtrail.describe_trails()["trailList"] == []
+
+    assert cloudtrail.create_trail(Name="org-trail", S3BucketName="trail-logs", IsOrganizationTrail=True)[
+        "IsOrganizationTrail"
+    ]
+    # UpdateTrail: the same rule when a trail becomes an organisation trail.
+    clean_sandbox.aws.client("s3", account_id=member["AccountId"]).create_bucket(Bucket="member-logs")
+    member_cloudtrail.create_trail(Name="member-trail", S3BucketName="member-logs")
+    with pytest.raises(ClientError) as refused:
+        member_cloudtrail.update_trail(Name="member-trail", IsOrganizationTrail=True)
+    assert refused.value.response["Error"]["Code"] == "NotOrganizationMasterAccountException"
+
+
+def test_reset_state_forgets_organization_members(clean_sandbox):
+    """After a reset a former member account is in no organisation (moto's member map is emptied too)."""
+    organizations = clean_sandbox.aws.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    member = organizations.create_account(AccountName="member", Email="member@example.com")["CreateAccountStatus"]
+    clean_sandbox.aws.reset(state=True)
+    with pytest.raises(ClientError) as answer:
+        clean_sandbox.aws.client("organizations", account_id=member["AccountId"]).describe_organization()
+    assert answer.value.response["Error"]["Code"] == "AWSOrganizationsNotInUseException"

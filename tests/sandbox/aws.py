@@ -12,6 +12,7 @@ werkzeug; we serve the same app the same way, wrapped in ``AwsMiddleware``, whic
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -35,6 +36,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from moto.cloudtrail.models import CloudTrailBackend  # noqa: E402
+from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.iam.models import IAMBackend  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
@@ -198,6 +200,79 @@ def _cloudtrail_delete_trail_by_arn() -> None:
 
 
 _cloudtrail_delete_trail_by_arn()
+
+
+# CloudTrail's service principal, as AWS Organizations names it for trusted access.
+CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com"
+
+
+def organization_trail_refusal(account_id: str, partition: str) -> JsonRESTError | None:
+    """What CloudTrail answers when ``account_id`` asks for an organisation trail; None when it may.
+
+    The rules of the CloudTrail API reference (CreateTrail and UpdateTrail, IsOrganizationTrail and
+    Errors): the caller must be the management account of an organisation with all features, and
+    trusted access for CloudTrail must be on. The codes are the reference's; the messages are its
+    descriptions (the service's own wording is not public). Delegated administrators are not modelled.
+    """
+    from moto.organizations.models import organizations_backends
+
+    organization = organizations_backends[account_id][partition].org
+    if organization is None:
+        if account_id in organizations_backends.master_accounts:
+            return JsonRESTError(
+                "NotOrganizationMasterAccountException",
+                "The account making the request to create or update an organization trail is not the management "
+                "account for an organization in AWS Organizations.",
+            )
+        return JsonRESTError(
+            "OrganizationsNotInUseException",
+            "This request was made from an account that is not a member of an organization.",
+        )
+    if organization.feature_set != "ALL":
+        return JsonRESTError(
+            "OrganizationNotInAllFeaturesModeException",
+            "AWS Organizations is not configured to support all features.",
+        )
+    services = organizations_backends[account_id][partition].services
+    if not any(service["ServicePrincipal"] == CLOUDTRAIL_PRINCIPAL for service in services):
+        return JsonRESTError(
+            "CloudTrailAccessNotEnabledException",
+            "Trusted access has not been enabled between CloudTrail and AWS Organizations.",
+        )
+    return None
+
+
+def _cloudtrail_organization_trails_need_an_organization() -> None:
+    """CreateTrail and UpdateTrail with IsOrganizationTrail=true refused as AWS refuses them.
+
+    moto 5.2.5 stores IsOrganizationTrail as given, with or without an organisation.
+    """
+    create, update = CloudTrailBackend.create_trail, CloudTrailBackend.update_trail
+    if getattr(create, "_sandbox", False):
+        return
+
+    def require_organization(backend: CloudTrailBackend, wanted: bool | None) -> None:
+        refusal = organization_trail_refusal(backend.account_id, backend.partition) if wanted else None
+        if refusal:
+            raise refusal
+
+    create_signature = inspect.signature(create)
+
+    def create_trail(self: CloudTrailBackend, *args: Any, **kwargs: Any) -> Any:
+        # moto's CloudTrailResponse passes the arguments by position.
+        require_organization(self, create_signature.bind(self, *args, **kwargs).arguments["is_org_trail"])
+        return create(self, *args, **kwargs)
+
+    def update_trail(self: CloudTrailBackend, **kwargs: Any) -> Any:
+        require_organization(self, kwargs.get("is_organization_trail"))
+        return update(self, **kwargs)
+
+    create_trail._sandbox = True  # type: ignore[attr-defined]
+    CloudTrailBackend.create_trail = create_trail  # type: ignore[method-assign]
+    CloudTrailBackend.update_trail = update_trail  # type: ignore[method-assign]
+
+
+_cloudtrail_organization_trails_need_an_organization()
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"
@@ -444,6 +519,10 @@ def _reset_moto_backends() -> None:
             # only S3Backend.reset() empties: left behind, a bucket name used before the reset sends
             # CreateBucket into endless recursion (a 500) looking for the dropped backend.
             getattr(backend, "bucket_accounts", {}).clear()
+            # Organizations' dict maps member accounts to their management account the same way
+            # (OrganizationsBackendDict.master_accounts): left behind, a member of a dropped
+            # organisation would still count as one, and DescribeOrganization there would fail.
+            getattr(backend, "master_accounts", {}).clear()
         BackendDict._instances.clear()  # type: ignore[attr-defined]
     reset_model_data()
 
