@@ -214,8 +214,8 @@ def test_bad_input_fails_naming_the_option_before_any_call(clean_sandbox: Sandbo
     ]
     if not absent:
         cases.append(({"key_id": "alias/sentinel-logs"}, "needs role_arn, cloudtrail_trail_arn or both"))
-    results = run_module_cases("kms_key_access", [case for case, _ in cases], env=sandbox.env)
-    for (_, message), result in zip(cases, results, strict=True):
+    results = run_module_cases("kms_key_access", [arguments for arguments, _message in cases], env=sandbox.env)
+    for (_arguments, message), result in zip(cases, results, strict=True):
         assert result.get("failed") and message in result["msg"], result
     assert sandbox.aws.requests == []
 
