@@ -299,7 +299,7 @@ def test_a_put_refused_as_a_duplicate_names_the_existing_connectors_and_how_to_r
         (dict(aws_role_arn="arn:aws:iam::123:role/x"), "aws_role_arn must be an IAM role ARN"),
         (dict(aws_role_arn="arn:aws-us-gov:iam::123456789012:role/x"), "commercial"),
         (dict(connector_id="not-a-guid"), "connector_id must be a GUID"),
-        (dict(kind="AmazonWebServicesS3"), "value of kind must be one of"),
+        (dict(kind="Office365"), "value of kind must be one of"),
         (
             dict(workspace_name=None, resource_group=None),
             "give the workspace either as workspace_name and resource_group",

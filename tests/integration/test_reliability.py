@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from ansible_collections.sentinel.aws.plugins.module_utils.azure_auth import AzureSession
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import CLOUDTRAIL_KIND, desired_connector
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_api import SentinelApi
 from sandbox import Sandbox
 
@@ -505,7 +506,8 @@ def test_tokens_expiring_mid_run_are_replaced_by_one_fresh_token(
     assert workspace.list_connectors() == []
     sb.azure.tokens.expire_all()  # the token in hand (and in MSAL's cache) is now expired
 
-    created = workspace.put_connector("3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21", role_arn(sb), True, None)
+    desired = desired_connector(CLOUDTRAIL_KIND, role_arn(sb), True)
+    created = workspace.put_connector("3c8f5a47-0d5e-5d0b-8f0e-6f2a1c9b7e21", desired, None)
 
     assert created["aws_role_arn"] == role_arn(sb) and created["logs_enabled"] is True
     assert [p["status"] for p in azure_attempts(sb, "PUT", "dataConnectors")] == [401, 201]
