@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: s3_log_queue
 short_description: Manage the SQS queue Microsoft Sentinel's S3 connector reads for one log type
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates, converges or deletes the SQS queue that the Microsoft Sentinel "Amazon Web Services S3"
     connector (kind C(AmazonWebServicesS3)) polls for one log type (CloudTrail, VPC Flow Logs,

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: s3_notification
 short_description: Send a bucket's new log files to Microsoft Sentinel's SQS queue, beside other notifications
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Adds, converges or removes one event notification of an S3 bucket - new objects
     (C(s3:ObjectCreated:*)) under O(prefix) ending in O(suffix) are announced to the SQS queue
