@@ -351,7 +351,7 @@ def test_refusals_before_any_write(clean_sandbox: Sandbox) -> None:
     run = play(sb, ONBOARD_S3, s3_vars(sb, BUCKET, s3_trail={"create": True, "name": "audit-trail"}))
     assert run.returncode != 0
     [message] = run.failure_messages()
-    assert "The trail audit-trail exists and was not made by sentinel.aws" in message
+    assert "name: the trail audit-trail exists and was not made by sentinel.aws" in message
     assert writes.aws() == [] and writes.azure() == []
 
 
