@@ -83,10 +83,7 @@ options:
 extends_documentation_fragment:
   - inventory_cache
   - constructed
-  - amazon.aws.boto3
-  - amazon.aws.common.plugins
-  - amazon.aws.region.plugins
-  - amazon.aws.assume_role.plugins
+  - sentinel.aws.aws_inventory
 notes:
   - The AWS connection options are those of amazon.aws's inventory plugins (C(amazon.aws.aws_ec2)), with
     the same environment variables. O(assume_role_arn) assumes a role (in the management or delegated
