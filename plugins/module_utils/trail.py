@@ -19,7 +19,6 @@ from __future__ import annotations
 __metaclass__ = type
 
 import copy
-import os
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
@@ -28,6 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.resource_access import RETRY
@@ -403,22 +403,12 @@ def _outcome(changed: bool, before: dict | None, after: dict | None, ownership: 
 def run_module(argument_spec: dict) -> None:
     """The whole of s3_trail: every option checked, and the region's partition compared, before any call."""
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    token = iam_role.session_token_fallback(module.params, os.environ)
-    if token:
-        module.params["session_token"] = token
-    try:
-        spec = trail_spec(module.params)
-        api = TrailApi(module)
-        require_partition(spec, api.partition, api.region)
-        ensure = ensure_present if spec["state"] == "present" else ensure_absent
-        result = ensure(api, spec, module.check_mode)
-    except InvalidInput as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    aws_module.run_module(module, lambda: _ensure(module))
+
+
+def _ensure(module: AnsibleAWSModule) -> dict:
+    spec = trail_spec(module.params)
+    api = TrailApi(module)
+    require_partition(spec, api.partition, api.region)
+    ensure = ensure_present if spec["state"] == "present" else ensure_absent
+    return ensure(api, spec, module.check_mode)

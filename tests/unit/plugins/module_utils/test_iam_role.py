@@ -165,20 +165,6 @@ def test_a_missing_managed_policy_is_bad_input():
         api.require_policies_exist([OTHER])
 
 
-@pytest.mark.parametrize(
-    "given,environ,expected",
-    [
-        ({"access_key": "AK"}, {"AWS_SECURITY_TOKEN": "old"}, "old"),
-        ({"access_key": "AK", "session_token": "new"}, {"AWS_SECURITY_TOKEN": "old"}, None),
-        ({"access_key": "AK"}, {}, None),
-        ({"profile": "p"}, {"AWS_SECURITY_TOKEN": "old"}, None),
-        ({}, {"AWS_SECURITY_TOKEN": "old"}, None),
-    ],
-)
-def test_session_token_fallback(given, environ, expected):
-    assert iam_role.session_token_fallback(given, environ) == expected
-
-
 def test_policy_names_become_aws_managed_arns_of_the_partition():
     assert iam_role.policy_arn("ReadOnlyAccess", "aws") == "arn:aws:iam::aws:policy/ReadOnlyAccess"
     assert iam_role.policy_arn("ReadOnlyAccess", "aws-cn") == "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"
