@@ -714,17 +714,8 @@ def run_module(module: object, spec_for: object) -> None:
 # --- the two states -------------------------------------------------------------------------
 
 
-def verify_account(expected: str | None, actual: str, source: str, option: str = "account_id") -> None:
-    """The wrong-account guard: InvalidInput naming ``option`` when the credentials act on another account."""
-    if expected and expected != actual:
-        raise InvalidInput(
-            "%s: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
-            % (option, actual, source, expected)
-        )
-
-
 def _verify_account(spec: dict, actual: str, source: str) -> None:
-    verify_account(spec["account_id"], actual, source, spec["account_option"])
+    validation.require_account(spec["account_id"], actual, source, spec["account_option"])
 
 
 def bind_account(spec: dict, account_id: str) -> dict:

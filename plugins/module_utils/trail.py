@@ -36,6 +36,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils.resource_access impor
 from ansible_collections.sentinel.aws.plugins.module_utils.resource_access import check_key_prefix
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import check_partition
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import require_account
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import require_partition
 
 # CloudTrail's trail naming requirements (CloudTrail user guide, "Naming requirements for CloudTrail
 # resources"): 3 to 128 ASCII letters, digits, periods, underscores and dashes, starting and ending
@@ -130,23 +132,6 @@ def trail_spec(params: dict) -> dict:
     given_tags = validation.check_tags("tags", params["tags"]) if params.get("tags") is not None else None
     spec["tags"] = iam_role.desired_tags(given_tags)
     return spec
-
-
-def require_partition(spec: dict, region_partition: str, region: str | None) -> None:
-    """ARNs are built and checked for aws_partition: the region the calls go to must be in it."""
-    if spec["partition"] != region_partition:
-        raise InvalidInput(
-            "aws_partition is %r but region %r is in the partition %r; set aws_partition to %r or use a region of %r"
-            % (spec["partition"], region, region_partition, region_partition, spec["partition"])
-        )
-
-
-def require_account(expected: str | None, actual: str, source: str) -> None:
-    if expected and expected != actual:
-        raise InvalidInput(
-            "aws_account_id: the credentials act on AWS account %s (%s), not the expected account %s; nothing was "
-            "changed" % (actual, source, expected)
-        )
 
 
 # --- the trail as the module shows it ---------------------------------------------------------
@@ -409,6 +394,6 @@ def run_module(argument_spec: dict) -> None:
 def _ensure(module: AnsibleAWSModule) -> dict:
     spec = trail_spec(module.params)
     api = TrailApi(module)
-    require_partition(spec, api.partition, api.region)
+    require_partition(spec["partition"], api.partition, api.region)
     ensure = ensure_present if spec["state"] == "present" else ensure_absent
     return ensure(api, spec, module.check_mode)

@@ -607,10 +607,3 @@ def test_role_arn_is_what_parse_role_arn_reads_back(partition, path):
     assert validation.parse_role_arn("arn", arn) == dict(
         partition=partition, account="012345678901", path=path, name="R"
     )
-
-
-def test_verify_account():
-    iam_role.verify_account(None, "123456789012", "x")
-    iam_role.verify_account("123456789012", "123456789012", "x")
-    with pytest.raises(InvalidInput, match="^account_id: the credentials act on AWS account 111122223333"):
-        iam_role.verify_account("123456789012", "111122223333", "x")
