@@ -20,7 +20,6 @@ __metaclass__ = type
 
 import copy
 import json
-import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
@@ -31,6 +30,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import ExternalIdTrust
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import UnsafeTrustPolicy
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import describe_statement
@@ -78,17 +78,6 @@ def require_commercial_partition(partition: str, region: str | None) -> None:
             "region %r is in the AWS partition %r: the Sentinel CloudTrail (legacy) connector supports only "
             "AWS commercial regions (partition 'aws'), not GovCloud or China" % (region, partition)
         )
-
-
-def session_token_fallback(params: dict, environ: dict) -> str | None:
-    """The session token to use when none was given: ``AWS_SECURITY_TOKEN``.
-
-    Older AWX credentials inject only that name, and amazon.aws 10 stopped reading it; keys from
-    the environment without their token would fail with a confusing signature error.
-    """
-    if params.get("session_token") or params.get("profile") or not params.get("access_key"):
-        return None
-    return environ.get("AWS_SECURITY_TOKEN") or None
 
 
 def policy_arn(name_or_arn: str, partition: str) -> str:
@@ -710,44 +699,23 @@ def run_module(module: object, spec_for: object) -> None:
     ``spec_for(api)`` checks the module's options and returns (spec, warnings): making the clients
     calls nothing, so every input is checked before any API call.
     """
-    token = session_token_fallback(module.params, os.environ)
-    if token:
-        module.params["session_token"] = token
-    try:
+
+    def run() -> dict:
         api = RoleApi(module)
         spec, warnings = spec_for(api)
-        for warning in warnings:
-            # AnsibleModule.warn, not AnsibleAWSModule.warn: amazon.aws 10 also copies its warnings
-            # into the result, which ansible-core 2.19 reports as a deprecated use of exit_json.
-            module._module.warn(warning)
+        # Reported before any write, so that they are seen even when the write fails.
+        aws_module.warn(module, warnings)
         ensure = ensure_present if spec["state"] == "present" else ensure_absent
-        result = ensure(api, spec, module.check_mode)
-    except (InvalidInput, UnsafeTrustPolicy) as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    for warning in result.pop("warnings", []):
-        module._module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+        return ensure(api, spec, module.check_mode)
+
+    aws_module.run_module(module, run, refused=(InvalidInput, UnsafeTrustPolicy))
 
 
 # --- the two states -------------------------------------------------------------------------
 
 
-def verify_account(expected: str | None, actual: str, source: str, option: str = "account_id") -> None:
-    """The wrong-account guard: InvalidInput naming ``option`` when the credentials act on another account."""
-    if expected and expected != actual:
-        raise InvalidInput(
-            "%s: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
-            % (option, actual, source, expected)
-        )
-
-
 def _verify_account(spec: dict, actual: str, source: str) -> None:
-    verify_account(spec["account_id"], actual, source, spec["account_option"])
+    validation.require_account(spec["account_id"], actual, source, spec["account_option"])
 
 
 def bind_account(spec: dict, account_id: str) -> dict:

@@ -27,6 +27,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils import s3_connector
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import require_account
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import require_partition
 
 # SQS answers RequestThrottled as well as the codes AWSRetry knows (SQS API reference, common errors).
 RETRY = AWSRetry.jittered_backoff(
@@ -104,23 +106,6 @@ def queue_spec(params: dict) -> dict:
     tags = validation.check_tags("tags", params["tags"]) if params.get("tags") is not None else None
     spec["tags"] = iam_role.desired_tags(tags)
     return spec
-
-
-def require_partition(spec: dict, region_partition: str, region: str | None) -> None:
-    """ARNs are built for aws_partition: the region the calls go to must be in it."""
-    if spec["partition"] != region_partition:
-        raise InvalidInput(
-            "aws_partition is %r but region %r is in partition %r: set aws_partition to %r or use a region of %r"
-            % (spec["partition"], region, region_partition, region_partition, spec["partition"])
-        )
-
-
-def require_account(expected: str | None, actual: str, source: str) -> None:
-    if expected and expected != actual:
-        raise InvalidInput(
-            "aws_account_id: the credentials act on AWS account %s (%s), not the expected account %s; nothing was "
-            "changed" % (actual, source, expected)
-        )
 
 
 def queue_arn(partition: str, region: str, account_id: str, name: str) -> str:
@@ -325,7 +310,7 @@ def _require_ours(name: str, tags: dict) -> None:
 
 def ensure_present(api: QueueApi, spec: dict, check_mode: bool) -> dict:
     """Create or converge the queue: the outcome (changed, queue_url, queue_arn, policy, tags, ownership, diff)."""
-    require_partition(spec, api.partition, api.region)
+    require_partition(spec["partition"], api.partition, api.region)
     name = spec["name"]
     existing = api.get_queue(name)
     if existing is None:

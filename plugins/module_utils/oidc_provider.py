@@ -33,9 +33,9 @@ from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import MARKE
 from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import desired_tags
 from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import is_marked
 from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import plan_tags
-from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import verify_account
 from ansible_collections.sentinel.aws.plugins.module_utils.trust_policy import parse_policy_document
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import require_account
 
 # IAM condition operators that let a request in when the key matches one of the values (IAM user
 # guide, "IAM JSON policy elements: Condition operators"). Set operators and IfExists wrap them.
@@ -328,7 +328,7 @@ def find_provider(api: ProviderApi, spec: dict) -> dict | None:
     if arn is None:
         return None
     source = "from the ARN of the OIDC identity provider %s" % arn
-    verify_account(spec["account_id"], parse_aws_arn(arn)["account_id"], source, option="aws_account_id")
+    require_account(spec["account_id"], parse_aws_arn(arn)["account_id"], source)
     answer = api.get_provider(arn)
     return provider_view(arn, answer) if answer else None
 
@@ -356,7 +356,7 @@ def _create(api: ProviderApi, spec: dict, check_mode: bool) -> dict:
     arn = None
     if spec["account_id"] or check_mode:
         account = api.caller_account()
-        verify_account(spec["account_id"], account, "from sts:GetCallerIdentity", option="aws_account_id")
+        require_account(spec["account_id"], account, "from sts:GetCallerIdentity")
         arn = s3_connector.oidc_provider_arn(spec["partition"], account)
     if not check_mode:
         arn = api.create_provider(spec)

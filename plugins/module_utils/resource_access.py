@@ -17,16 +17,14 @@ from __future__ import annotations
 __metaclass__ = type
 
 import hashlib
-import os
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import resource_policy
-from ansible_collections.sentinel.aws.plugins.module_utils.iam_role import session_token_fallback
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import check_partition
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import owned_sid
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import ACCOUNT_ID_PATTERN
@@ -388,10 +386,8 @@ def run_module(argument_spec: dict, make_spec: object, make_api: object, build_s
     Every option is checked, and the region's partition compared with aws_partition, before any call.
     """
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    token = session_token_fallback(module.params, os.environ)
-    if token:
-        module.params["session_token"] = token
-    try:
+
+    def run() -> dict:
         spec = make_spec(module.params)
         api = make_api(module, spec)
         if api.partition != spec["partition"]:
@@ -401,12 +397,7 @@ def run_module(argument_spec: dict, make_spec: object, make_api: object, build_s
             )
         found = api.resolve()
         result = ensure(api, build_statements(spec), spec, module.check_mode)
-    except InvalidInput as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    result.update(found)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+        result.update(found)
+        return result
+
+    aws_module.run_module(module, run)

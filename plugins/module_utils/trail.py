@@ -19,7 +19,6 @@ from __future__ import annotations
 __metaclass__ = type
 
 import copy
-import os
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
@@ -28,6 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.resource_access import RETRY
@@ -36,6 +36,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils.resource_access impor
 from ansible_collections.sentinel.aws.plugins.module_utils.resource_access import check_key_prefix
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import check_partition
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import require_account
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import require_partition
 
 # CloudTrail's trail naming requirements (CloudTrail user guide, "Naming requirements for CloudTrail
 # resources"): 3 to 128 ASCII letters, digits, periods, underscores and dashes, starting and ending
@@ -130,23 +132,6 @@ def trail_spec(params: dict) -> dict:
     given_tags = validation.check_tags("tags", params["tags"]) if params.get("tags") is not None else None
     spec["tags"] = iam_role.desired_tags(given_tags)
     return spec
-
-
-def require_partition(spec: dict, region_partition: str, region: str | None) -> None:
-    """ARNs are built and checked for aws_partition: the region the calls go to must be in it."""
-    if spec["partition"] != region_partition:
-        raise InvalidInput(
-            "aws_partition is %r but region %r is in the partition %r; set aws_partition to %r or use a region of %r"
-            % (spec["partition"], region, region_partition, region_partition, spec["partition"])
-        )
-
-
-def require_account(expected: str | None, actual: str, source: str) -> None:
-    if expected and expected != actual:
-        raise InvalidInput(
-            "aws_account_id: the credentials act on AWS account %s (%s), not the expected account %s; nothing was "
-            "changed" % (actual, source, expected)
-        )
 
 
 # --- the trail as the module shows it ---------------------------------------------------------
@@ -403,22 +388,12 @@ def _outcome(changed: bool, before: dict | None, after: dict | None, ownership: 
 def run_module(argument_spec: dict) -> None:
     """The whole of s3_trail: every option checked, and the region's partition compared, before any call."""
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    token = iam_role.session_token_fallback(module.params, os.environ)
-    if token:
-        module.params["session_token"] = token
-    try:
-        spec = trail_spec(module.params)
-        api = TrailApi(module)
-        require_partition(spec, api.partition, api.region)
-        ensure = ensure_present if spec["state"] == "present" else ensure_absent
-        result = ensure(api, spec, module.check_mode)
-    except InvalidInput as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    aws_module.run_module(module, lambda: _ensure(module))
+
+
+def _ensure(module: AnsibleAWSModule) -> dict:
+    spec = trail_spec(module.params)
+    api = TrailApi(module)
+    require_partition(spec["partition"], api.partition, api.region)
+    ensure = ensure_present if spec["state"] == "present" else ensure_absent
+    return ensure(api, spec, module.check_mode)

@@ -30,6 +30,24 @@ class InvalidInput(ValueError):
     """A user-supplied value breaks a rule; the message names the option."""
 
 
+def require_partition(aws_partition: str, region_partition: str, region: str | None) -> None:
+    """ARNs are built and checked for aws_partition: the region the calls go to must be in it."""
+    if aws_partition != region_partition:
+        raise InvalidInput(
+            "aws_partition is %r but region %r is in partition %r: set aws_partition to %r or use a region of %r"
+            % (aws_partition, region, region_partition, region_partition, aws_partition)
+        )
+
+
+def require_account(expected: str | None, actual: str, source: str, option: str = "aws_account_id") -> None:
+    """The wrong-account guard: InvalidInput naming ``option`` when the credentials act on another account."""
+    if expected and expected != actual:
+        raise InvalidInput(
+            "%s: the credentials act on AWS account %s (%s), not the expected account %s; nothing was changed"
+            % (option, actual, source, expected)
+        )
+
+
 def check_guid(option: str, value: str) -> str:
     """A GUID such as a Log Analytics workspace ID (customerId) or a Sentinel connector ID."""
     if not isinstance(value, str) or not GUID_PATTERN.match(value):

@@ -196,14 +196,10 @@ diff:
                "tags": {"sentinel.aws:managed": "true"}}
 """
 
-import os
-
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
+from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import oidc_provider
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITIONS
-from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 
 def argument_spec():
@@ -218,26 +214,15 @@ def argument_spec():
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    token = iam_role.session_token_fallback(module.params, os.environ)
-    if token:
-        module.params["session_token"] = token
-    try:
-        # Making the client calls nothing: inputs are still all checked before any API call.
-        api = oidc_provider.ProviderApi(module)
-        spec = oidc_provider.provider_spec(module.params, api.partition, module.region)
-        ensure = oidc_provider.ensure_present if spec["state"] == "present" else oidc_provider.ensure_absent
-        result = ensure(api, spec, module.check_mode)
-    except InvalidInput as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    for warning in result.pop("warnings"):
-        # AnsibleModule.warn: amazon.aws 10's own warn also copies into the result (see connector_role).
-        module._module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    aws_module.run_module(module, lambda: ensure(module))
+
+
+def ensure(module):
+    # Making the client calls nothing: inputs are still all checked before any API call.
+    api = oidc_provider.ProviderApi(module)
+    spec = oidc_provider.provider_spec(module.params, api.partition, module.region)
+    ensure_state = oidc_provider.ensure_present if spec["state"] == "present" else oidc_provider.ensure_absent
+    return ensure_state(api, spec, module.check_mode)
 
 
 if __name__ == "__main__":

@@ -174,10 +174,9 @@ diff:
       sample: {"policy": {}, "tags": {"sentinel.aws:managed": "true"}}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import log_queue
-from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 
 def argument_spec():
@@ -195,22 +194,14 @@ def argument_spec():
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        spec = log_queue.queue_spec(module.params)
-        api = log_queue.QueueApi(module)
-        ensure = log_queue.ensure_present if spec["state"] == "present" else log_queue.ensure_absent
-        result = ensure(api, spec, module.check_mode)
-    except InvalidInput as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    for warning in result.pop("warnings"):
-        # AnsibleModule.warn: amazon.aws 10's warn also copies warnings into the result (deprecated in 2.19).
-        module._module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    aws_module.run_module(module, lambda: ensure(module))
+
+
+def ensure(module):
+    spec = log_queue.queue_spec(module.params)
+    api = log_queue.QueueApi(module)
+    ensure_state = log_queue.ensure_present if spec["state"] == "present" else log_queue.ensure_absent
+    return ensure_state(api, spec, module.check_mode)
 
 
 if __name__ == "__main__":

@@ -132,11 +132,10 @@ diff:
       sample: {"TopicConfigurations": [], "QueueConfigurations": []}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import bucket_notification
 from ansible_collections.sentinel.aws.plugins.module_utils import s3_connector
-from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 
 def argument_spec():
@@ -153,17 +152,12 @@ def argument_spec():
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        spec = bucket_notification.notification_spec(module.params)
-        result = bucket_notification.ensure(bucket_notification.NotificationApi(module), spec, module.check_mode)
-    except InvalidInput as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    aws_module.run_module(module, lambda: ensure(module))
+
+
+def ensure(module):
+    spec = bucket_notification.notification_spec(module.params)
+    return bucket_notification.ensure(bucket_notification.NotificationApi(module), spec, module.check_mode)
 
 
 if __name__ == "__main__":

@@ -165,20 +165,6 @@ def test_a_missing_managed_policy_is_bad_input():
         api.require_policies_exist([OTHER])
 
 
-@pytest.mark.parametrize(
-    "given,environ,expected",
-    [
-        ({"access_key": "AK"}, {"AWS_SECURITY_TOKEN": "old"}, "old"),
-        ({"access_key": "AK", "session_token": "new"}, {"AWS_SECURITY_TOKEN": "old"}, None),
-        ({"access_key": "AK"}, {}, None),
-        ({"profile": "p"}, {"AWS_SECURITY_TOKEN": "old"}, None),
-        ({}, {"AWS_SECURITY_TOKEN": "old"}, None),
-    ],
-)
-def test_session_token_fallback(given, environ, expected):
-    assert iam_role.session_token_fallback(given, environ) == expected
-
-
 def test_policy_names_become_aws_managed_arns_of_the_partition():
     assert iam_role.policy_arn("ReadOnlyAccess", "aws") == "arn:aws:iam::aws:policy/ReadOnlyAccess"
     assert iam_role.policy_arn("ReadOnlyAccess", "aws-cn") == "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"
@@ -621,10 +607,3 @@ def test_role_arn_is_what_parse_role_arn_reads_back(partition, path):
     assert validation.parse_role_arn("arn", arn) == dict(
         partition=partition, account="012345678901", path=path, name="R"
     )
-
-
-def test_verify_account():
-    iam_role.verify_account(None, "123456789012", "x")
-    iam_role.verify_account("123456789012", "123456789012", "x")
-    with pytest.raises(InvalidInput, match="^account_id: the credentials act on AWS account 111122223333"):
-        iam_role.verify_account("123456789012", "111122223333", "x")

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from ansible_collections.sentinel.aws.plugins.module_utils import log_queue
+from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 ROLE = "arn:aws:iam::123456789012:role/OIDC_MicrosoftSentinelS3Role"
@@ -68,7 +69,7 @@ def test_govcloud_bucket_arn_is_in_its_partition():
 def test_region_outside_the_partition_is_refused_naming_aws_partition():
     spec = log_queue.queue_spec(params())
     with pytest.raises(InvalidInput, match="aws_partition is 'aws' but region 'us-gov-west-1' is in partition"):
-        log_queue.require_partition(spec, "aws-us-gov", "us-gov-west-1")
+        validation.require_partition(spec["partition"], "aws-us-gov", "us-gov-west-1")
 
 
 def test_same_meaning_written_differently_is_the_same_policy():
@@ -145,5 +146,5 @@ def test_absent_needs_only_the_name():
 
 def test_wrong_account_is_refused_naming_aws_account_id():
     with pytest.raises(InvalidInput, match="aws_account_id: the credentials act on AWS account 111111111111"):
-        log_queue.require_account("123456789012", "111111111111", "from sts:GetCallerIdentity")
-    log_queue.require_account(None, "111111111111", "from sts:GetCallerIdentity")
+        validation.require_account("123456789012", "111111111111", "from sts:GetCallerIdentity")
+    validation.require_account(None, "111111111111", "from sts:GetCallerIdentity")

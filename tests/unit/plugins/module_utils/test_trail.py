@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.sentinel.aws.plugins.module_utils import trail
+from ansible_collections.sentinel.aws.plugins.module_utils import validation
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 
 ARN = "arn:aws:cloudtrail:us-east-1:123456789012:trail/sentinel"
@@ -116,10 +117,8 @@ def test_the_spec_holds_every_setting_with_global_events_on_and_the_marker_among
 
 def test_the_region_must_be_in_aws_partition():
     spec = trail.trail_spec(params(aws_partition="aws-us-gov"))
-    with pytest.raises(
-        InvalidInput, match=r"^aws_partition is 'aws-us-gov' but region 'us-east-1' is in the partition"
-    ):
-        trail.require_partition(spec, "aws", "us-east-1")
+    with pytest.raises(InvalidInput, match=r"^aws_partition is 'aws-us-gov' but region 'us-east-1' is in partition"):
+        validation.require_partition(spec["partition"], "aws", "us-east-1")
 
 
 # --- view and plan ----------------------------------------------------------------------------

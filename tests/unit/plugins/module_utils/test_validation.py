@@ -315,3 +315,22 @@ def test_a_trailing_newline_is_not_accepted(check, value):
     # Python's `$` matches before a final newline; the patterns end in \Z so "value\n" is refused.
     with pytest.raises(validation.InvalidInput):
         check("option", value)
+
+
+def test_require_account_names_the_option_only_for_another_account():
+    validation.require_account(None, "123456789012", "x", "account_id")
+    validation.require_account("123456789012", "123456789012", "x", "account_id")
+    with pytest.raises(InvalidInput, match="^account_id: the credentials act on AWS account 111122223333"):
+        validation.require_account("123456789012", "111122223333", "x", "account_id")
+    with pytest.raises(InvalidInput, match="^aws_account_id: the credentials act on AWS account 111122223333"):
+        validation.require_account("123456789012", "111122223333", "from sts:GetCallerIdentity")
+
+
+def test_require_partition_names_aws_partition_and_the_way_out():
+    validation.require_partition("aws", "aws", "us-east-1")
+    with pytest.raises(
+        InvalidInput,
+        match="^aws_partition is 'aws' but region 'us-gov-west-1' is in partition 'aws-us-gov': set aws_partition "
+        "to 'aws-us-gov' or use a region of 'aws'$",
+    ):
+        validation.require_partition("aws", "aws-us-gov", "us-gov-west-1")
