@@ -1,4 +1,7 @@
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_verify_batch import cloudtrail_verify_batch
 

@@ -1,6 +1,9 @@
 """aws_module: the run every AWS module shares (token fallback, errors, warnings, diff), on a fake module."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import pytest
 

@@ -1,6 +1,9 @@
 """bucket_notification: merging ours into a shared configuration, S3's overlap rule, input rules."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import copy
 

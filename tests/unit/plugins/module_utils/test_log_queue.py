@@ -1,6 +1,9 @@
 """log_queue: the queue's input rules, its policy and the whole-document comparison, without AWS."""
 
+from __future__ import absolute_import, division, print_function
 from __future__ import annotations
+
+__metaclass__ = type
 
 import json
 
