@@ -35,6 +35,8 @@ SENTINEL_OIDC = {
     },
 }
 PARTITIONS = tuple(SENTINEL_OIDC)
+# The argument spec of the S3 modules' aws_partition option (their DOCUMENTATION repeats it).
+PARTITION_OPTION = dict(type="str", choices=list(PARTITIONS), default=PARTITIONS[0])
 # The CloudFormation template's thumbprint. IAM ignores thumbprints for providers it trusts by its
 # own CA library (sts.windows.net is one), but CreateOpenIDConnectProvider still required one
 # before 2024, so it is sent as Microsoft's template sends it.

@@ -141,6 +141,7 @@ diff:
       sample: {"Version": "2012-10-17", "Statement": []}
 """
 
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import resource_access
 
 
@@ -149,7 +150,7 @@ def argument_spec():
         key_id=dict(type="str", required=True),
         role_arn=dict(type="str"),
         cloudtrail_trail_arn=dict(type="str"),
-        aws_partition=dict(type="str", choices=["aws", "aws-us-gov"], default="aws"),
+        aws_partition=dict(PARTITION_OPTION),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
 

@@ -197,15 +197,15 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import oidc_provider
-from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITIONS
 
 
 def argument_spec():
     return dict(
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        aws_partition=dict(type="str", choices=list(PARTITIONS), default="aws"),
+        aws_partition=dict(PARTITION_OPTION),
         aws_account_id=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

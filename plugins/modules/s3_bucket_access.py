@@ -159,6 +159,7 @@ diff:
       sample: {"Version": "2012-10-17", "Statement": []}
 """
 
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import resource_access
 
 
@@ -169,7 +170,7 @@ def argument_spec():
         cloudtrail_trail_arn=dict(type="str"),
         cloudtrail_log_account=dict(type="str"),
         cloudtrail_s3_key_prefix=dict(type="str", no_log=False),
-        aws_partition=dict(type="str", choices=["aws", "aws-us-gov"], default="aws"),
+        aws_partition=dict(PARTITION_OPTION),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
 

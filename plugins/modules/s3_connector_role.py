@@ -333,10 +333,10 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils import s3_role
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import DEFAULT_ROLE_NAME
-from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITIONS
 
 
 def argument_spec():
@@ -346,7 +346,7 @@ def argument_spec():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         workspace_id=dict(type="str"),
         session_names=dict(type="list", elements="str"),
-        aws_partition=dict(type="str", choices=list(PARTITIONS), default=PARTITIONS[0]),
+        aws_partition=dict(PARTITION_OPTION),
         managed_policies=dict(type="list", elements="str", default=[iam_role.DEFAULT_POLICY]),
         path=dict(type="str", default="/"),
         description=dict(type="str"),

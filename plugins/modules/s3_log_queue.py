@@ -175,6 +175,7 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import log_queue
 
@@ -187,7 +188,7 @@ def argument_spec():
         bucket_account_id=dict(type="str"),
         role_arn=dict(type="str"),
         tags=dict(type="dict"),
-        aws_partition=dict(type="str", choices=["aws", "aws-us-gov"], default="aws"),
+        aws_partition=dict(PARTITION_OPTION),
         aws_account_id=dict(type="str"),
     )
 

@@ -235,6 +235,7 @@ diff:
       sample: {"bucket": "sentinel-cloudtrail-logs", "multi_region": true, "logging": true}
 """
 
+from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import trail
 
 
@@ -250,7 +251,7 @@ def argument_spec():
         log_file_validation=dict(type="bool", default=True),
         tags=dict(type="dict"),
         aws_account_id=dict(type="str"),
-        aws_partition=dict(type="str", choices=["aws", "aws-us-gov"], default="aws"),
+        aws_partition=dict(PARTITION_OPTION),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
 
