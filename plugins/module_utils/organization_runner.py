@@ -174,6 +174,7 @@ class Run:
             raise InvalidInput("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
         # Every option is checked before any call; again once the partition and the workspace ID are known.
         organization.assume_role_requests(params, self.accounts, COMMERCIAL_PARTITION)
+        organization.check_role_options(params)
         iam_role.role_spec(
             organization.role_params(params, params["external_id"] or ANY_WORKSPACE_ID), COMMERCIAL_PARTITION
         )

@@ -14,7 +14,7 @@ from typing import Any
 from sandbox import Sandbox
 from sandbox.aws import credentials_for
 
-from helpers.ansible_run import run_module
+from helpers.ansible_run import run_module, run_module_cases
 
 HUB = "111111111111"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
@@ -51,7 +51,7 @@ def member_accounts(sb: Sandbox, count: int) -> list[str]:
     return accounts
 
 
-def args(sb: Sandbox, accounts: list[str], **overrides: Any) -> dict[str, Any]:
+def args(sb: Sandbox, accounts: list[str] | None = None, **overrides: Any) -> dict[str, Any]:
     options: dict[str, Any] = {
         "accounts": accounts,
         "assume_role_name": ACCESS_ROLE,
@@ -291,3 +291,40 @@ def test_paced_writes_stay_under_arms_throttle(clean_sandbox: Sandbox) -> None:
     assert [r["status"] for r in puts] == [201] * 4
     times = sorted(r["time"] for r in puts)
     assert all(later - earlier >= 0.9 for earlier, later in zip(times, times[1:], strict=False))
+
+
+BAD_INPUTS = [
+    ({"accounts": ["333333333333", "12345"]}, "accounts must be an AWS account ID of exactly 12 digits, got '12345'"),
+    ({"assume_role_arn": "arn:aws:iam::{account_id}:role/x"}, "parameters are mutually exclusive: assume_role_name"),
+    ({"assume_role_name": None}, "one of the following is required: assume_role_name, assume_role_arn"),
+    (
+        {"assume_role_name": None, "assume_role_arn": f"arn:aws:iam::333333333333:role/{ACCESS_ROLE}"},
+        "assume_role_arn must contain {account_id}",
+    ),
+    ({"assume_role_external_id": "bad id with spaces"}, "assume_role_external_id must be 2 to 1224"),
+    ({"concurrency": 0}, "concurrency must be 1 to 64 accounts at once, got 0"),
+    ({"azure_writes_per_second": 0}, "azure_writes_per_second must be more than 0 and at most 200"),
+    ({"wait_timeout": -1}, "wait_timeout must be 0 or more seconds, got -1"),
+    ({"role_name": "bad name!"}, "role_name must be"),
+    ({"role_path": "sentinel"}, "role_path must"),
+    ({"microsoft_account_id": "1978"}, "microsoft_account_id must be an AWS account ID"),
+    ({"workspace_name": None}, "workspace_name"),
+    (
+        {"external_id": "2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c"},
+        "external_id 2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c is not the ID (customerId) of the workspace",
+    ),
+]
+
+
+def test_each_bad_input_fails_naming_the_option_before_any_aws_call_or_write(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    cases = [args(sb, **{"accounts": ["333333333333"], **changes}) for changes, _message in BAD_INPUTS]
+
+    results = run_module_cases("cloudtrail_organization", cases, env=hub_env(sb))
+
+    for (_changes, message), result in zip(BAD_INPUTS, results, strict=True):
+        assert result["failed"] and message in result["msg"], (message, result["msg"])
+        assert "bad id with spaces" not in result["msg"]
+    # Only the workspace's ID needs Azure (two reads); no case reached AWS or wrote anything.
+    assert sb.aws.requests == [] and sb.azure.write_requests() == []
+    assert arm_requests(sb) == [("GET", "law-sentinel"), ("GET", "dataConnectors")]
