@@ -284,8 +284,13 @@ def test_absent_removes_only_our_connectors_and_roles_connector_first(clean_sand
     sb.aws.client("iam", account_id=foreign).create_role(RoleName=ROLE, AssumeRolePolicyDocument=OTHER_TRUST)
     sb.aws.reset()
     mark = len(sb.azure.requests)
+    offboard = args(sb, removed + [foreign], state="absent")
 
-    run = run_module("cloudtrail_organization", args(sb, removed + [foreign], state="absent"), env=hub_env(sb))
+    check = run_module("cloudtrail_organization", offboard, env=hub_env(sb), check=True)
+    assert check.changed and [a["outcome"] for a in check.result["accounts"]] == ["removed", "removed", "absent"]
+    assert sb.aws.write_requests() == [] and arm_writes(sb, mark) == []
+
+    run = run_module("cloudtrail_organization", offboard, env=hub_env(sb))
 
     assert run.changed and not run.failed, run.output
     assert [(a["account_id"], a["outcome"], a["role_ownership"]) for a in run.result["accounts"]] == [
