@@ -156,8 +156,8 @@ def test_an_account_without_a_result_fails_with_the_modules_message() -> None:
 
 
 def test_check_mode_says_what_would_happen() -> None:
-    planned = {"workspace": WORKSPACE, "accounts": [account(PROD), account(DEV, outcome="updated"),
-                                                   account(SEC, outcome="removed")]}  # fmt: skip
+    accounts = [account(PROD), account(DEV, outcome="updated"), account(SEC, outcome="removed")]
+    planned = {"workspace": WORKSPACE, "accounts": accounts}
     rows = report(["prod", "dev", "sec"], HOSTVARS, planned, check_mode=True)["rows"]
     assert [row["outcome"] for row in rows] == ["would create", "would update", "would remove"]
     unchanged = {"accounts": [account(PROD, outcome="unchanged")]}
