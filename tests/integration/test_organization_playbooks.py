@@ -22,11 +22,12 @@ from sandbox.aws import credentials_for
 
 from helpers.ansible_run import REPO, PlaybookRun, run_playbook
 from helpers.onboarding import REPORT_ENV, ROLE_NAME, report_rows
-from helpers.sandbox_state import cloudtrail_body, portal_put
+from helpers.sandbox_state import cloudtrail_body, portal_put, sentinel_trust_policy
 
 ONBOARD_ORGANIZATION = REPO / "playbooks" / "onboard_organization.yml"
 OFFBOARD_ORGANIZATION = REPO / "playbooks" / "offboard_organization.yml"
 HUB = "111111111111"
+OUTSIDER = "999999999999"  # an account outside the organization, onboarded by hand
 ACCESS_ROLE = "OrganizationAccountAccessRole"
 MEMBERS = ("prod-a", "prod-b", "dev-c", "dev-d")
 EC2_TRUST = {
@@ -160,7 +161,8 @@ def test_every_account_of_the_organization_is_onboarded_but_the_failing_one_whic
         (
             row(sb, name, ids[name], "created", "created")
             if ids[name] != foreign
-            else {**row(sb, name, foreign, "failed", ""), "reason": reason}
+            # The module gives no role ARN for an account it refused.
+            else {**row(sb, name, foreign, "failed", ""), "role_arn": "", "reason": reason}
         )
         for name in MEMBERS
     ]
@@ -172,10 +174,17 @@ def test_every_account_of_the_organization_is_onboarded_but_the_failing_one_whic
     # Converged: the same report with "unchanged", no write on either cloud; the foreign account still fails.
     sb.aws.reset()
     mark = len(sb.azure.write_requests())
+    azure_before = len(sb.azure.requests)
     again = play(sb, tmp_path)
 
     assert again.returncode == 2, again.output
     assert sb.aws.write_requests() == [] and azure_writes_since(sb, mark) == []
+    # The playbook adds no call of its own: per account one AssumeRole and at most two IAM reads,
+    # and for the whole run two ARM reads (the workspace, its connectors).
+    assert sb.aws.actions("sts").count("AssumeRole") == 4
+    assert len(sb.aws.actions("iam")) <= 2 * 4, sb.aws.actions("iam")
+    arm = [r for r in sb.azure.requests[azure_before:] if r["path"].lower().startswith("/subscriptions/")]
+    assert [r["method"] for r in arm] == ["GET", "GET"], arm
     assert no_host_changed(again), again.output
     rows = report_rows(again, "organization_report")
     assert {r["account_id"]: (r["outcome"], r["ownership"]) for r in rows} == {
@@ -209,9 +218,12 @@ def test_offboarding_removes_our_roles_and_connectors_and_nothing_else(clean_san
     ids = organization(sb)
     onboard = play(sb, tmp_path)
     assert onboard.returncode == 0, onboard.output
-    # Not ours: a connector made in the portal for an account outside the organization, and another
-    # role in a member account.
-    outsider = portal_put(sb, "a7d1c0de-0000-4000-8000-0000000000a1", cloudtrail_body(role_arn("999999999999")))
+    # Not ours: the role and connector of an account outside the organization, made by hand (the
+    # portal), and another role in a member account.
+    outsider_role = iam(sb, OUTSIDER).create_role(
+        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(sentinel_trust_policy(sb.workspace["customer_id"]))
+    )["Role"]["Arn"]
+    outsider = portal_put(sb, "a7d1c0de-0000-4000-8000-0000000000a1", cloudtrail_body(outsider_role))
     iam(sb, ids["prod-a"]).create_role(RoleName="AuditRole", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
     sb.aws.reset()
     mark = len(sb.azure.write_requests())
@@ -219,7 +231,8 @@ def test_offboarding_removes_our_roles_and_connectors_and_nothing_else(clean_san
     offboard = play(sb, tmp_path, OFFBOARD_ORGANIZATION)
 
     assert offboard.returncode == 0, offboard.output
-    assert connector_arns(sb) == {role_arn("999999999999"): outsider["name"]}
+    assert connector_arns(sb) == {outsider_role: outsider["name"]}
+    assert role_names(sb, OUTSIDER) == [ROLE_NAME]
     assert role_names(sb, ids["prod-a"]) == ["AuditRole", ACCESS_ROLE]
     assert all(role_names(sb, ids[name]) == [ACCESS_ROLE] for name in MEMBERS[1:])
     rows = report_rows(offboard, "organization_report")
