@@ -40,6 +40,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils.validation import COM
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import role_arn
 
+# Stands for the workspace's ID (read from Azure) when the role options are checked before any call.
+ANY_WORKSPACE_ID = "00000000-0000-4000-8000-000000000000"
 # What fails one account (its reason), never the run.
 ACCOUNT_ERRORS = (InvalidInput, UnsafeTrustPolicy, AnsibleAWSError, SentinelError)
 
@@ -170,8 +172,11 @@ class Run:
         rate = organization.check_writes_per_second(params["azure_writes_per_second"])
         if params["wait_timeout"] < 0:
             raise InvalidInput("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
-        # Every request is checked before any call; the partition is checked again once known.
+        # Every option is checked before any call; again once the partition and the workspace ID are known.
         organization.assume_role_requests(params, self.accounts, COMMERCIAL_PARTITION)
+        iam_role.role_spec(
+            organization.role_params(params, params["external_id"] or ANY_WORKSPACE_ID), COMMERCIAL_PARTITION
+        )
         self.reference = workspace_reference(params)
         self.pacer = organization.WritePacer(rate)
         self.secrets = [params.get("secret"), params.get("secret_key"), params.get("session_token")]

@@ -19,6 +19,8 @@ from helpers.ansible_run import run_module
 HUB = "111111111111"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
 ROLE = "MicrosoftSentinelRole"
+SECRET = "hub-external-id-never-shown"
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 OTHER_TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -57,7 +59,7 @@ def args(sb: Sandbox, accounts: list[str], **overrides: Any) -> dict[str, Any]:
         "resource_group": sb.env["SANDBOX_RESOURCE_GROUP"],
     }
     options.update(overrides)
-    return options
+    return {key: value for key, value in options.items() if value is not None}
 
 
 def connector_roles(sb: Sandbox) -> list[str]:
@@ -163,3 +165,129 @@ def test_a_failing_account_never_stops_the_others(clean_sandbox: Sandbox) -> Non
     role = sb.aws.client("iam", account_id=foreign).get_role(RoleName=ROLE)["Role"]
     assert role["AssumeRolePolicyDocument"] == json.loads(OTHER_TRUST) and not role.get("Tags")
     assert {r["account"] for r in sb.aws.write_requests()} == set(healthy)
+
+
+def onboarded(sb: Sandbox, count: int) -> list[str]:
+    """``count`` member accounts, onboarded by a first run; both logs start after it."""
+    accounts = member_accounts(sb, count)
+    first = run_module("cloudtrail_organization", args(sb, accounts), env=hub_env(sb))
+    assert first.changed and not first.failed, first.output
+    sb.aws.reset()
+    return accounts
+
+
+def test_drift_in_one_account_is_repaired_there_only_and_shown_by_diff(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    accounts = onboarded(sb, 3)
+    drifted = accounts[1]
+    sb.aws.client("iam", account_id=drifted).put_role_policy(
+        RoleName=ROLE, PolicyName="extra", PolicyDocument=json.dumps(ALLOW_ALL)
+    )
+    sb.aws.reset()
+    mark = len(sb.azure.requests)
+
+    run = run_module("cloudtrail_organization", args(sb, accounts), env=hub_env(sb), diff=True)
+
+    assert run.changed and not run.failed, run.output
+    assert [(a["outcome"], a["changed"]) for a in run.result["accounts"]] == [
+        ("unchanged", False),
+        ("updated", True),
+        ("unchanged", False),
+    ]
+    assert sb.aws.client("iam", account_id=drifted).list_role_policies(RoleName=ROLE)["PolicyNames"] == []
+    assert [(r["account"], r["action"]) for r in sb.aws.write_requests()] == [(drifted, "DeleteRolePolicy")]
+    assert arm_writes(sb, mark) == []
+    diff = run.result["diff"]
+    assert list(diff["before"]) == [drifted] and list(diff["after"]) == [drifted]
+    assert diff["before"][drifted]["role"]["inline_policies"] == ["extra"]
+    assert diff["after"][drifted]["role"]["inline_policies"] == []
+    assert diff["before"][drifted]["connector"] == diff["after"][drifted]["connector"] != {}
+
+
+def test_check_mode_writes_nothing_and_reports_what_would_happen(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    accounts = member_accounts(sb, 3)
+    template = "arn:aws:iam::{account_id}:role/" + ACCESS_ROLE
+    options = args(sb, accounts, assume_role_name=None, assume_role_arn=template, assume_role_external_id=SECRET)
+
+    run = run_module("cloudtrail_organization", options, env=hub_env(sb), check=True, diff=True, verbosity=3)
+
+    assert run.changed and not run.failed, run.output
+    assert [a["outcome"] for a in run.result["accounts"]] == ["created"] * 3
+    assert [a["role_arn"] for a in run.result["accounts"]] == [f"arn:aws:iam::{a}:role/{ROLE}" for a in accounts]
+    assert sb.aws.write_requests() == [] and sb.azure.write_requests() == []
+    assert connector_roles(sb) == []
+    for account in accounts:
+        assert ROLE not in [r["RoleName"] for r in sb.aws.client("iam", account_id=account).list_roles()["Roles"]]
+        assert run.result["diff"]["before"][account] == {"role": {}, "connector": {}}
+        after = run.result["diff"]["after"][account]
+        assert after["role"]["external_ids"] == [sb.env["SANDBOX_WORKSPACE_ID"]]
+        assert after["connector"]["aws_role_arn"] == f"arn:aws:iam::{account}:role/{ROLE}"
+    assert SECRET not in run.output  # the hub's external ID, even at -vvv
+
+
+def test_absent_removes_only_our_connectors_and_roles_connector_first(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    accounts = onboarded(sb, 3)
+    kept, removed = accounts[0], accounts[1:]
+    foreign = member_accounts(sb, 1)[0]
+    sb.aws.client("iam", account_id=foreign).create_role(RoleName=ROLE, AssumeRolePolicyDocument=OTHER_TRUST)
+    sb.aws.reset()
+    mark = len(sb.azure.requests)
+
+    run = run_module("cloudtrail_organization", args(sb, removed + [foreign], state="absent"), env=hub_env(sb))
+
+    assert run.changed and not run.failed, run.output
+    assert [(a["account_id"], a["outcome"], a["role_ownership"]) for a in run.result["accounts"]] == [
+        (removed[0], "removed", "managed"),
+        (removed[1], "removed", "managed"),
+        (foreign, "absent", "foreign"),
+    ]
+    assert connector_roles(sb) == [f"arn:aws:iam::{kept}:role/{ROLE}"]
+    deletes = [r for r in sb.azure.requests[mark:] if r["method"] == "DELETE"]
+    role_deletes = [r for r in sb.aws.write_requests() if r["action"] == "DeleteRole"]
+    assert sorted(r["account"] for r in role_deletes) == sorted(removed)
+    # Sentinel stops reading each account before its role goes.
+    for account in run.result["accounts"][:2]:
+        [connector_delete] = [r for r in deletes if r["path"].endswith(account["connector_id"])]
+        [role_delete] = [r for r in role_deletes if r["account"] == account["account_id"]]
+        assert connector_delete["time"] < role_delete["time"]
+    assert {r["account"] for r in sb.aws.write_requests()} == set(removed)  # the foreign role untouched
+    assert sb.aws.client("iam", account_id=foreign).get_role(RoleName=ROLE)["Role"]
+    assert sb.aws.client("iam", account_id=kept).get_role(RoleName=ROLE)["Role"]
+    assert any(f"account {foreign}: role {ROLE} is not a Sentinel role" in w for w in run.result.get("warnings", []))
+
+    sb.aws.reset()
+    mark = len(sb.azure.requests)
+    again = run_module("cloudtrail_organization", args(sb, removed, state="absent"), env=hub_env(sb))
+    assert not again.changed and not again.failed, again.output
+    assert [a["outcome"] for a in again.result["accounts"]] == ["absent", "absent"]
+    assert sb.aws.write_requests() == [] and arm_writes(sb, mark) == []
+
+
+def test_arm_429s_with_retry_after_are_retried_and_every_account_is_onboarded(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    accounts = member_accounts(sb, 5)
+    sb.azure.throttle_writes(bucket=2, refill_per_second=2)
+
+    run = run_module("cloudtrail_organization", args(sb, accounts, azure_writes_per_second=200), env=hub_env(sb))
+
+    assert run.changed and not run.failed, run.output
+    assert run.result["summary"]["created"] == 5
+    assert connector_roles(sb) == sorted(f"arn:aws:iam::{a}:role/{ROLE}" for a in accounts)
+    assert any(r.get("throttled") for r in sb.azure.write_requests())
+
+
+def test_paced_writes_stay_under_arms_throttle(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    accounts = member_accounts(sb, 4)
+    # One write a second against a bucket of one refilled at two a second: no write is ever refused.
+    sb.azure.throttle_writes(bucket=1, refill_per_second=2)
+
+    run = run_module("cloudtrail_organization", args(sb, accounts, azure_writes_per_second=1), env=hub_env(sb))
+
+    assert run.changed and not run.failed, run.output
+    puts = [r for r in sb.azure.write_requests() if r["method"] == "PUT"]
+    assert [r["status"] for r in puts] == [201] * 4
+    times = sorted(r["time"] for r in puts)
+    assert all(later - earlier >= 0.9 for earlier, later in zip(times, times[1:], strict=False))
