@@ -25,7 +25,11 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import role_
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import assume_role_request
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import check_account_id
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import check_description
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import check_guid
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import check_iam_path
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import check_role_name
+from ansible_collections.sentinel.aws.plugins.module_utils.validation import check_tags
 
 ACCOUNT_PLACEHOLDER = "{account_id}"
 MAX_CONCURRENCY = 64
@@ -98,6 +102,16 @@ def check_external_id(given: Optional[str], customer_id: str) -> str:
             "workspace's ID as sts:ExternalId; leave external_id out or give that ID" % (given, workspace_id)
         )
     return workspace_id
+
+
+def check_role_options(params: Dict[str, Any]) -> None:
+    """The role options checked under this module's names (iam_role.role_spec names connector_role's)."""
+    check_role_name("role_name", params["role_name"])
+    check_iam_path("role_path", params["role_path"])
+    if params["role_tags"] is not None:
+        check_tags("role_tags", params["role_tags"])
+    if params["role_description"] is not None:
+        check_description("role_description", params["role_description"])
 
 
 def role_params(params: Dict[str, Any], external_id: str) -> Dict[str, Any]:

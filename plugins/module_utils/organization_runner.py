@@ -51,17 +51,15 @@ class SharedAwsSession:
 
     def __init__(self, module: Any):
         import boto3
-        import botocore.config
 
         region, endpoint, params = get_aws_connection_info(module)
         self.region = region
         profile = params.pop("profile_name", None)
         self._settings = dict(region_name=region, endpoint_url=endpoint, verify=params.pop("verify", None))
+        # aws_config, already a botocore Config (get_aws_connection_info made it).
         config = params.pop("aws_config", None)
         if config is not None:
-            self._settings["config"] = (
-                config if isinstance(config, botocore.config.Config) else botocore.config.Config(**config)
-            )
+            self._settings["config"] = config
         # What is left are the hub's keys (all None with a profile: the session's profile then signs).
         self.hub_keys = params
         self._session = boto3.session.Session(profile_name=profile)
@@ -174,6 +172,7 @@ class Run:
             raise InvalidInput("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
         # Every option is checked before any call; again once the partition and the workspace ID are known.
         organization.assume_role_requests(params, self.accounts, COMMERCIAL_PARTITION)
+        organization.check_role_options(params)
         iam_role.role_spec(
             organization.role_params(params, params["external_id"] or ANY_WORKSPACE_ID), COMMERCIAL_PARTITION
         )
@@ -313,6 +312,13 @@ class Run:
         )
 
 
+def botocore_errors() -> tuple:
+    """What making the hub's session and clients raises (imported here: AnsibleAWSModule has checked botocore)."""
+    from botocore.exceptions import BotoCoreError
+
+    return (BotoCoreError,)
+
+
 def _diff(role: Dict[str, Any], connector: Dict[str, Any]) -> Dict[str, Any]:
     return {
         "before": {"role": role.get("before", {}), "connector": connector.get("before", {})},
@@ -333,6 +339,8 @@ def run_module(module: Any) -> None:
         module.fail_json(msg=error.msg, **error.details)
     except (InvalidInput, UnsafeTrustPolicy) as error:
         module.fail_json(msg=str(error))
+    except botocore_errors() as error:  # an unknown profile, no region, ...
+        module.fail_json_aws(error, msg="Could not connect to AWS with the hub's credentials")
     result = run.converge_all()
     aws_module.warn(module, run.warnings)
     diff = result.pop("diff")

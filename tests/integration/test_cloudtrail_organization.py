@@ -9,12 +9,15 @@ emulator's connectors or the request logs of both sandboxes.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
+import requests
 from sandbox import Sandbox
 from sandbox.aws import credentials_for
 
-from helpers.ansible_run import run_module
+from helpers.ansible_run import run_module, run_module_cases
+from helpers.sandbox_state import sentinel_trust_policy
 
 HUB = "111111111111"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
@@ -51,7 +54,7 @@ def member_accounts(sb: Sandbox, count: int) -> list[str]:
     return accounts
 
 
-def args(sb: Sandbox, accounts: list[str], **overrides: Any) -> dict[str, Any]:
+def args(sb: Sandbox, accounts: list[str] | None = None, **overrides: Any) -> dict[str, Any]:
     options: dict[str, Any] = {
         "accounts": accounts,
         "assume_role_name": ACCESS_ROLE,
@@ -78,6 +81,42 @@ def arm_requests(sb: Sandbox, since: int = 0) -> list[tuple[str, str]]:
 
 def arm_writes(sb: Sandbox, since: int = 0) -> list[tuple[str, str]]:
     return [(method, name) for method, name in arm_requests(sb, since) if method != "GET"]
+
+
+def connect_by_hand(sb: Sandbox, account: str, role_name: str) -> str:
+    """A Sentinel role made in ``account`` and its connector under an ID of its own (a portal set-up); its ID."""
+    trust = sentinel_trust_policy(sb.env["SANDBOX_WORKSPACE_ID"])
+    role_arn = sb.aws.client("iam", account_id=account).create_role(
+        RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+    seed = sb.seed
+    token = requests.post(
+        f"{sb.azure_url}/{seed['tenant_id']}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": seed["client_id"],
+            "client_secret": seed["client_secret"],
+            "scope": f"{sb.azure_url}/.default",
+        },
+        verify=str(sb.ca_path),
+        timeout=10,
+    ).json()["access_token"]
+    connector_id = str(uuid.uuid4())
+    answer = requests.put(
+        f"{sb.azure_url}/subscriptions/{seed['subscription_id']}/resourceGroups/{sb.env['SANDBOX_RESOURCE_GROUP']}"
+        f"/providers/Microsoft.OperationalInsights/workspaces/{sb.env['SANDBOX_WORKSPACE_NAME']}"
+        f"/providers/Microsoft.SecurityInsights/dataConnectors/{connector_id}",
+        params={"api-version": "2021-10-01"},
+        json={
+            "kind": "AmazonWebServicesCloudTrail",
+            "properties": {"awsRoleArn": role_arn, "dataTypes": {"logs": {"state": "Enabled"}}},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        verify=str(sb.ca_path),
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return connector_id
 
 
 def remove_role(sb: Sandbox, account: str, name: str) -> None:
@@ -134,11 +173,13 @@ def test_onboards_every_account_then_converges_reading_azure_twice_and_each_acco
 
 def test_a_failing_account_never_stops_the_others(clean_sandbox: Sandbox) -> None:
     sb = clean_sandbox
-    accounts = member_accounts(sb, 4)
-    foreign, unassumable = accounts[1], accounts[2]
+    accounts = member_accounts(sb, 5)
+    foreign, unassumable, read_already = accounts[1], accounts[2], accounts[3]
     sb.aws.client("iam", account_id=foreign).create_role(RoleName=ROLE, AssumeRolePolicyDocument=OTHER_TRUST)
     remove_role(sb, unassumable, ACCESS_ROLE)
+    by_hand = connect_by_hand(sb, read_already, "OldSentinelRole")
     sb.aws.reset()
+    mark = len(sb.azure.requests)
 
     run = run_module("cloudtrail_organization", args(sb, accounts), env=hub_env(sb))
 
@@ -153,18 +194,27 @@ def test_a_failing_account_never_stops_the_others(clean_sandbox: Sandbox) -> Non
         in outcomes[unassumable]["reason"]
     )
     assert "AccessDenied" in outcomes[unassumable]["reason"]
-    assert run.msg.startswith("2 of 4 accounts failed: ")
+    # Its role is made (the role step comes first), but no second connector reads the account.
+    assert (outcomes[read_already]["outcome"], outcomes[read_already]["changed"]) == ("failed", True)
+    assert outcomes[read_already]["reason"].startswith(
+        f"connector {by_hand} already reads AWS account {read_already} through role "
+        f"arn:aws:iam::{read_already}:role/OldSentinelRole; nothing was changed"
+    )
+    assert run.msg.startswith("3 of 5 accounts failed: ")
     assert f"{foreign}: role {ROLE} is not a Sentinel role" in run.msg
     assert f"{unassumable}: Failed to assume the role" in run.msg
     assert run.result["summary"] == dict(
-        total=4, changed=2, failed=2, created=2, updated=0, unchanged=0, removed=0, absent=0
+        total=5, changed=3, failed=3, created=2, updated=0, unchanged=0, removed=0, absent=0
     )
-    healthy = [accounts[0], accounts[3]]
-    assert connector_roles(sb) == sorted(f"arn:aws:iam::{a}:role/{ROLE}" for a in healthy)
-    # The foreign role is untouched; nothing at all was written in either failing account.
+    healthy = [accounts[0], accounts[4]]
+    assert connector_roles(sb) == sorted(
+        [f"arn:aws:iam::{a}:role/{ROLE}" for a in healthy] + [f"arn:aws:iam::{read_already}:role/OldSentinelRole"]
+    )
+    assert sorted(arm_writes(sb, mark)) == sorted(("PUT", outcomes[a]["connector_id"]) for a in healthy)
+    # The foreign role is untouched; nothing at all was written in the accounts refused before their role.
     role = sb.aws.client("iam", account_id=foreign).get_role(RoleName=ROLE)["Role"]
     assert role["AssumeRolePolicyDocument"] == json.loads(OTHER_TRUST) and not role.get("Tags")
-    assert {r["account"] for r in sb.aws.write_requests()} == set(healthy)
+    assert {r["account"] for r in sb.aws.write_requests()} == set(healthy + [read_already])
 
 
 def onboarded(sb: Sandbox, count: int) -> list[str]:
@@ -291,3 +341,69 @@ def test_paced_writes_stay_under_arms_throttle(clean_sandbox: Sandbox) -> None:
     assert [r["status"] for r in puts] == [201] * 4
     times = sorted(r["time"] for r in puts)
     assert all(later - earlier >= 0.9 for earlier, later in zip(times, times[1:], strict=False))
+
+
+BAD_INPUTS = [
+    ({"accounts": ["333333333333", "12345"]}, "accounts must be an AWS account ID of exactly 12 digits, got '12345'"),
+    ({"assume_role_arn": "arn:aws:iam::{account_id}:role/x"}, "parameters are mutually exclusive: assume_role_name"),
+    ({"assume_role_name": None}, "one of the following is required: assume_role_name, assume_role_arn"),
+    (
+        {"assume_role_name": None, "assume_role_arn": f"arn:aws:iam::333333333333:role/{ACCESS_ROLE}"},
+        "assume_role_arn must contain {account_id}",
+    ),
+    ({"assume_role_external_id": "bad id with spaces"}, "assume_role_external_id must be 2 to 1224"),
+    ({"concurrency": 0}, "concurrency must be 1 to 64 accounts at once, got 0"),
+    ({"azure_writes_per_second": 0}, "azure_writes_per_second must be more than 0 and at most 200"),
+    ({"wait_timeout": -1}, "wait_timeout must be 0 or more seconds, got -1"),
+    ({"role_name": "bad name!"}, "role_name must be"),
+    ({"role_path": "sentinel"}, "role_path must"),
+    ({"microsoft_account_id": "1978"}, "microsoft_account_id must be an AWS account ID"),
+    ({"workspace_name": None}, "workspace_name"),
+    (
+        {"external_id": "2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c"},
+        "external_id 2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c is not the ID (customerId) of the workspace",
+    ),
+]
+
+
+def test_each_bad_input_fails_naming_the_option_before_any_aws_call_or_write(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    cases = [args(sb, **{"accounts": ["333333333333"], **changes}) for changes, _message in BAD_INPUTS]
+
+    results = run_module_cases("cloudtrail_organization", cases, env=hub_env(sb))
+
+    for (_changes, message), result in zip(BAD_INPUTS, results, strict=True):
+        assert result["failed"] and message in result["msg"], (message, result["msg"])
+        assert "bad id with spaces" not in result["msg"]
+    # Only the workspace's ID needs Azure (two reads); no case reached AWS or wrote anything.
+    assert sb.aws.requests == [] and sb.azure.write_requests() == []
+    assert arm_requests(sb) == [("GET", "law-sentinel"), ("GET", "dataConnectors")]
+
+
+def test_a_role_description_is_read_with_get_role_and_kept_converged(clean_sandbox: Sandbox) -> None:
+    """GetAccountAuthorizationDetails has no Description: with role_description, GetRole is the second read."""
+    sb = clean_sandbox
+    accounts = member_accounts(sb, 2)
+    first = run_module("cloudtrail_organization", args(sb, accounts, role_description="SOC"), env=hub_env(sb))
+    assert first.changed and not first.failed, first.output
+    sb.aws.reset()
+
+    again = run_module("cloudtrail_organization", args(sb, accounts, role_description="SOC"), env=hub_env(sb))
+
+    assert not again.changed and not again.failed, again.output
+    assert sb.aws.write_requests() == []
+    for account in accounts:
+        assert [r["action"] for r in sb.aws.requests if r["account"] == account] == [
+            "GetAccountAuthorizationDetails",
+            "GetRole",
+        ]
+
+    sb.aws.reset()
+    changed = run_module("cloudtrail_organization", args(sb, accounts, role_description="SOC team"), env=hub_env(sb))
+    assert changed.changed and [a["outcome"] for a in changed.result["accounts"]] == ["updated", "updated"]
+    assert sorted((r["account"], r["action"]) for r in sb.aws.write_requests()) == sorted(
+        (a, "UpdateRole") for a in accounts
+    )
+    for account in accounts:
+        role = sb.aws.client("iam", account_id=account).get_role(RoleName=ROLE)["Role"]
+        assert role["Description"] == "SOC team"

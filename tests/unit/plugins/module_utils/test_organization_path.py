@@ -314,16 +314,16 @@ class FakeClock:
 def test_the_pacer_lets_a_burst_through_then_spaces_the_writes_at_its_rate():
     clock = FakeClock()
     pacer = organization.WritePacer(2.0, burst=2, clock=clock, sleep=clock.sleep)
-    assert [pacer.wait() for write in range(5)] == [0.0, 0.0, 0.5, 1.0, 1.5]
+    assert [pacer.wait() for index in range(5)] == [0.0, 0.0, 0.5, 1.0, 1.5]
     assert clock.slept == [0.5, 1.0, 1.5]
 
 
 def test_the_pacer_refills_with_time_up_to_its_burst():
     clock = FakeClock()
     pacer = organization.WritePacer(5.0, clock=clock, sleep=clock.sleep)  # burst: one second's worth
-    assert [pacer.wait() for write in range(5)] == [0.0] * 5
+    assert [pacer.wait() for index in range(5)] == [0.0] * 5
     clock.now += 10  # long idle: the bucket holds 5, not 50
-    assert [pacer.wait() for write in range(6)] == [0.0] * 5 + [0.2]
+    assert [pacer.wait() for index in range(6)] == [0.0] * 5 + [0.2]
 
 
 def test_threads_waiting_on_the_pacer_each_get_their_own_slot():
@@ -337,7 +337,7 @@ def test_threads_waiting_on_the_pacer_each_get_their_own_slot():
         with lock:
             waits.append(delay)
 
-    threads = [threading.Thread(target=write) for write in range(8)]
+    threads = [threading.Thread(target=write) for index in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -373,3 +373,18 @@ def test_one_failing_item_never_stops_the_others():
 
     results = organization.run_each([1, 2, 3], organization.isolated(work, failed), concurrency=2)
     assert results == [{"item": 1}, {"item": 2, "failed": "boom"}, {"item": 3}]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"role_name": "bad name!"}, "role_name must be"),
+        ({"role_path": "no-slashes"}, "role_path must"),
+        ({"role_tags": {"": "empty key"}}, "role_tags"),
+        ({"role_description": "\x07"}, "role_description"),
+    ],
+)
+def test_bad_role_options_name_this_modules_option(changes, message):
+    with pytest.raises(InvalidInput) as error:
+        organization.check_role_options(module_params(**changes))
+    assert str(error.value).startswith(message)
