@@ -67,8 +67,8 @@ COMPAT_RELEASES=${SENTINEL_AWS_COMPAT_RELEASES:-"2.16=ansible>=10,<11 2.17=ansib
 # Each release in a venv of its own under $VENV/compat (scripts/bootstrap.sh makes it, with its own
 # collection trees), so the main venv's gates never see it: the end-to-end tests of the role (its
 # verification too) and playbooks (with the ownership cases and sentinel.aws.verify), molecule, hub
-# credentials and the organizations inventory on every release, and ansible-test sanity on the
-# oldest (the main gate runs it on the newest).
+# credentials, the organizations inventory and the organisation playbooks on every release, and
+# ansible-test sanity on the oldest (the main gate runs it on the newest).
 gate_compat() {
   local release core rc=0 sanity=yes
   for release in $COMPAT_RELEASES; do
@@ -92,7 +92,7 @@ gate_compat_release() {
     tests/integration/test_verify_playbook.py tests/integration/test_role_verify.py tests/integration/test_ownership.py \
     tests/integration/test_molecule.py tests/integration/test_hub_credentials.py \
     tests/integration/test_organizations_inventory.py tests/integration/test_s3_role.py \
-    tests/integration/test_s3_playbooks.py \
+    tests/integration/test_s3_playbooks.py tests/integration/test_organization_playbooks.py \
     --deselect tests/integration/test_s3_playbooks.py::test_the_s3_demo_onboards_twice "$@" || return 1
   [ "${COMPAT_SANITY:-yes}" = yes ] || return 0
   # validate-modules compares connector_role's docs with amazon.aws's argument spec: amazon.aws

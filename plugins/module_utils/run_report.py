@@ -25,6 +25,9 @@ FILE_FORMATS = ("json", "csv")
 NOT_RECORDED = "the account failed before the role recorded its outcome: see its error above in the log"
 # Outcomes after which the account's connectors are really there (not in check mode, not offboarded).
 CONNECTED_OUTCOMES = ("created", "updated", "unchanged")
+# The host variables that hold an inventory host's AWS account: the sentinel.aws.organizations
+# inventory plugin sets both; a hand-written inventory for the cloudtrail role gives the second.
+ACCOUNT_VARIABLES = ("aws_account_id", "cloudtrail_aws_account_id")
 
 
 def report_row(
@@ -49,6 +52,20 @@ def report_row(
         row = {column: recorded.get(column) for column in columns}
         row.update(host=host, account_id=recorded.get("aws_account_id"), reason=reason(recorded))
     return {column: "" if row.get(column) is None else str(row[column]) for column in columns}
+
+
+def host_account_id(host: str, variables: Mapping[str, Any]) -> str:
+    """The AWS account an inventory host stands for (ACCOUNT_VARIABLES), as text; "" when it names none.
+
+    Raises InvalidInput naming the host when its two variables name different accounts.
+    """
+    given = dict.fromkeys(str(variables[name]) for name in ACCOUNT_VARIABLES if variables.get(name) not in (None, ""))
+    if len(given) > 1:
+        raise InvalidInput(
+            "host %s: aws_account_id and cloudtrail_aws_account_id name different accounts (%s)"
+            % (host, ", ".join(given))
+        )
+    return next(iter(given), "")
 
 
 def table_lines(rows: List[Dict[str, str]], columns: Sequence[str], note: str, connected_column: str) -> List[str]:
