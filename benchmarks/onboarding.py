@@ -255,6 +255,20 @@ def organization_accounts(sandbox: Any, count: int) -> list[str]:
     ]
 
 
+def make_accounts(accounts: list[str]) -> None:
+    """Build moto's IAM backend of each account now, outside the measured runs.
+
+    The sandbox loads AWS's ~1,600 managed policies into every account's IAM backend when it is
+    first used (MOTO_IAM_LOAD_MANAGED_POLICIES, ~0.3 s of the harness process's CPU each). The
+    organisation's accounts pay it in CreateAccount, before the first run; the per-host sides pay
+    it here, so that no side's first run carries moto's set-up of its accounts.
+    """
+    from moto.iam.models import iam_backends
+
+    for account in accounts:
+        iam_backends[account]["global"]
+
+
 def inject_write_throttle(sandbox: Any, spec: str, accounts: int) -> dict[str, Any]:
     """ARM 429s (with Retry-After) on the connector writes of the next run: what was injected.
 
@@ -293,6 +307,7 @@ def run_scenarios(
         group_vars = {"organization_hub_account_id": HUB_ACCOUNT}
     else:
         ids = metrics.account_ids(accounts)
+        make_accounts(ids)
         group_vars = {}
     inventory = scratch / f"inventory-{implementation}-{accounts}.json"
     inventory.write_text(json.dumps(metrics.inventory(ids, group_vars=group_vars)))
@@ -544,7 +559,17 @@ def machine() -> dict[str, Any]:
     }
 
 
-def report_of(scenarios: list[dict[str, Any]], where: Any, command: str, started: float) -> dict[str, Any]:
+def report_of(
+    measured: list[dict[str, Any]],
+    earlier: list[tuple[str, list[dict[str, Any]]]],
+    where: Any,
+    command: str,
+    started: float,
+) -> dict[str, Any]:
+    """The results: this run's scenarios, those taken from earlier results files (marked), tables, checks."""
+    scenarios = measured
+    for source, others in earlier:
+        scenarios = metrics.merge_scenarios(scenarios, others, source)
     return {
         "machine": machine(),
         "command": command,
@@ -556,6 +581,10 @@ def report_of(scenarios: list[dict[str, Any]], where: Any, command: str, started
         "cost_growth": metrics.cost_growth(scenarios),
         "where_the_time_goes": where,
     }
+
+
+def measured_here(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in report["scenarios"] if "from_results" not in s]
 
 
 def write_report(output: Path, report: dict[str, Any]) -> None:
@@ -603,6 +632,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="BUCKET,REFILL",
         help=f"ARM write throttle on every first run (default {DEFAULT_WRITE_THROTTLE}: 25 writes, refilled at 4/s)",
     )
+    parser.add_argument(
+        "--inject-429-at",
+        metavar="N[,N...]",
+        help="with --inject-429: throttle the first runs of these account counts only (default: every count)",
+    )
+    parser.add_argument(
+        "--with-results",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="an earlier results JSON whose scenarios this run did not measure join the tables and checks, "
+        "marked from_results (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="converged runs per scenario (median wall time)")
     parser.add_argument("--no-profile", action="store_true", help="skip the where-the-time-goes measurements")
     parser.add_argument("--output", type=Path, help="JSON file (default benchmarks/results/onboarding-<date>.json)")
@@ -625,8 +668,10 @@ def main(argv: list[str] | None = None) -> int:
         plan = metrics.run_plan(implementations, counts, metrics.parse_sizes(args.sizes, implementations))
         if args.inject_429:
             metrics.parse_throttle(args.inject_429)
-    except ValueError as exc:
-        sys.exit(str(exc))
+        throttled_counts = metrics.parse_counts(args.inject_429_at, "--inject-429-at") if args.inject_429_at else None
+        earlier = [(str(path), json.loads(path.read_text())["scenarios"]) for path in args.with_results]
+    except (ValueError, OSError, KeyError) as exc:
+        sys.exit(f"{exc}")
     output = args.output or BENCH / "results" / f"onboarding-{datetime.date.today().isoformat()}.json"
     command = " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])
     scratch = Path(tempfile.mkdtemp(prefix="sentinel-bench-"))
@@ -636,11 +681,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for forks in forks_list:
             for count, implementation in plan:
+                throttled = args.inject_429 if throttled_counts is None or count in throttled_counts else None
                 scenarios += run_scenarios(
-                    sandbox, implementation, count, forks, args.repeat, scratch, inject_429=args.inject_429
+                    sandbox, implementation, count, forks, args.repeat, scratch, inject_429=throttled
                 )
                 # What is measured so far, kept should a long run (N = 500) be stopped.
-                write_report(output, report_of(scenarios, None, command, started))
+                write_report(output, report_of(scenarios, earlier, None, command, started))
         where = None
         if not args.no_profile:
             print("  profiling: empty-module baseline and module import times", flush=True)
@@ -648,8 +694,10 @@ def main(argv: list[str] | None = None) -> int:
             where = profile(sandbox, max(counts), forks_list[0], scratch)
     finally:
         sandbox.stop()
-    report = report_of(scenarios, where, command, started)
+    report = report_of(scenarios, earlier, where, command, started)
     rows, checks = report["table"], report["targets"]
+    for source in sorted({s["from_results"] for s in report["scenarios"] if "from_results" in s}):
+        print(f"\nFigures of another run (another machine load) taken from {source} where this run has none.")
     print()
     print(metrics.format_table(rows))
     print()
@@ -658,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {'PASS' if check['passed'] else 'MISS'}  N={check['accounts']:<3} {check['target']}: {check['value']}"
         )
     print_issue17(report)
-    failed = [s for s in scenarios if s["returncode"] != 0 or not s["state"]["ok"]]
+    failed = [s for s in measured_here(report) if s["returncode"] != 0 or not s["state"]["ok"]]
     for scenario in failed:
         print(
             f"\n{scenario['implementation']} N={scenario['accounts']} {scenario['phase']} failed ({scenario['state']}):"

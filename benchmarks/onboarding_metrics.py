@@ -317,10 +317,7 @@ def parse_sizes(specs: list[str], implementations: list[str]) -> dict[str, list[
         name, _, counts = spec.partition("=")
         if name not in implementations or not counts:
             raise ValueError(f"--sizes {spec!r}: expected IMPLEMENTATION=N[,N...] with one of {implementations}")
-        try:
-            sizes[name] = [int(n) for n in counts.split(",") if n]
-        except ValueError:
-            raise ValueError(f"--sizes {spec!r}: account counts must be integers") from None
+        sizes[name] = parse_counts(counts, f"--sizes {name}=")
     return sizes
 
 
@@ -333,6 +330,32 @@ def run_plan(implementations: list[str], counts: list[int], sizes: dict[str, lis
     wanted = {(n, impl) for impl in implementations for n in sizes.get(impl, counts)}
     order = {impl: index for index, impl in enumerate(implementations)}
     return sorted(wanted, key=lambda pair: (pair[0], order[pair[1]]))
+
+
+def merge_scenarios(current: list[dict[str, Any]], earlier: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
+    """This run's scenarios plus those of an earlier results file that this run did not measure.
+
+    Each one taken is marked with ``from_results`` (its file), so that a table or a check built on
+    figures of two runs (two machine loads) says so.
+    """
+    measured = {(s["implementation"], s["accounts"], s["phase"], s.get("forks")) for s in current}
+    taken = [
+        {**s, "from_results": s.get("from_results", source)}
+        for s in earlier
+        if (s["implementation"], s["accounts"], s["phase"], s.get("forks")) not in measured
+    ]
+    return current + taken
+
+
+def parse_counts(spec: str, option: str) -> list[int]:
+    """``"50,200"`` -> [50, 200], for an option that takes account counts."""
+    try:
+        counts = [int(n) for n in spec.split(",") if n]
+    except ValueError:
+        raise ValueError(f"{option} {spec!r}: account counts must be integers") from None
+    if not counts or min(counts) < 1:
+        raise ValueError(f"{option} {spec!r}: expected N[,N...] with every N at least 1")
+    return counts
 
 
 def parse_throttle(spec: str) -> tuple[int, float]:
@@ -367,19 +390,26 @@ def _succeeded(scenario: dict[str, Any]) -> bool:
 def wall_at(
     scenarios: list[dict[str, Any]], implementation: str, phase: str, accounts: int
 ) -> tuple[float, str] | None:
-    """A side's wall time at N: measured when it ran (and succeeded), else extrapolated; with how it was got."""
-    walls = {
-        s["accounts"]: s["wall_seconds"]
+    """A side's wall time at N: measured when it ran (and succeeded), else extrapolated; with how it was got.
+
+    A figure taken from another run's results (``from_results``) says so.
+    """
+    runs = {
+        s["accounts"]: s
         for s in scenarios
         if s["implementation"] == implementation and s["phase"] == phase and _succeeded(s)
     }
-    if accounts in walls:
-        return walls[accounts], "measured"
-    below = {n: w for n, w in walls.items() if n < accounts}
-    estimate = extrapolate(below, accounts)
+    if accounts in runs:
+        return runs[accounts]["wall_seconds"], "measured" + _another_run([runs[accounts]])
+    below = sorted(n for n in runs if n < accounts)[-2:]
+    estimate = extrapolate({n: runs[n]["wall_seconds"] for n in below}, accounts)
     if estimate is None:
         return None
-    return estimate, "extrapolated from N=" + ",".join(str(n) for n in sorted(below)[-2:])
+    return estimate, "extrapolated from N=" + ",".join(map(str, below)) + _another_run([runs[n] for n in below])
+
+
+def _another_run(scenarios: list[dict[str, Any]]) -> str:
+    return " (partly in another run)" if any("from_results" in s for s in scenarios) else ""
 
 
 def cost_growth(scenarios: list[dict[str, Any]], small: int = 50, large: int = 500) -> list[dict[str, Any]]:
@@ -390,7 +420,7 @@ def cost_growth(scenarios: list[dict[str, Any]], small: int = 50, large: int = 5
             base, top = wall_at(scenarios, implementation, phase, small), wall_at(
                 scenarios, implementation, phase, large
             )
-            if base is None or top is None or base[1] != "measured":
+            if base is None or top is None or not base[1].startswith("measured"):
                 continue
             rows.append(
                 {

@@ -370,3 +370,29 @@ def test_a_first_run_with_no_429_answered_does_not_prove_the_throttling_target()
     scenarios[0]["calls"]["azure"]["throttled"] = 0
     [check] = [c for c in m.check_issue17_targets(scenarios) if "429" in c["target"]]
     assert not check["passed"]
+
+
+def test_merge_scenarios_takes_only_what_this_run_lacks_and_marks_it() -> None:
+    here = [scenario("ours", "converged", 10.0)]
+    earlier = [scenario("ours", "converged", 99.0), scenario("expert", "converged", 40.0, accounts=200)]
+    merged = m.merge_scenarios(here, earlier, "old.json")
+    assert [(s["implementation"], s["wall_seconds"], s.get("from_results")) for s in merged] == [
+        ("ours", 10.0, None),
+        ("expert", 40.0, "old.json"),
+    ]
+    assert m.wall_at(merged, "expert", "converged", 200) == (40.0, "measured (partly in another run)")
+    assert m.wall_at(merged + [scenario("expert", "converged", 20.0)], "expert", "converged", 500) == (
+        80.0,  # 40 + (40 - 20) / 150 * 300
+        "extrapolated from N=50,200 (partly in another run)",
+    )
+
+
+@pytest.mark.parametrize(("spec", "expected"), [("500", [500]), ("50,200", [50, 200])])
+def test_parse_counts(spec: str, expected: list) -> None:
+    assert m.parse_counts(spec, "--inject-429-at") == expected
+
+
+@pytest.mark.parametrize("spec", ["", "0", "x", "50,-1"])
+def test_parse_counts_refuses_a_bad_spec(spec: str) -> None:
+    with pytest.raises(ValueError, match="--inject-429-at"):
+        m.parse_counts(spec, "--inject-429-at")
