@@ -166,13 +166,19 @@ def data_connector(params: Dict[str, Any], check_mode: bool, with_diff: bool) ->
 
 
 def ensure_present(
-    api: SentinelApi, spec: Dict[str, Any], check_mode: bool, sleep: Callable[[float], None] = time.sleep
+    api: SentinelApi,
+    spec: Dict[str, Any],
+    check_mode: bool,
+    sleep: Callable[[float], None] = time.sleep,
+    connectors: Optional[List[Dict[str, Any]]] = None,
 ) -> Dict[str, Any]:
     """Create or converge the connector of spec's role: {changed, connector, diff}.
 
     sleep is how the PUT waits between attempts while Sentinel cannot assume the role yet.
+    connectors, when given, is the workspace's connector list already read (cloudtrail_organization
+    reads it once for every account); otherwise it is read here.
     """
-    connectors, enabled_sentinel = read_connectors(api, spec["ensure_sentinel"], check_mode)
+    connectors, enabled_sentinel = given_or_read_connectors(api, spec, check_mode, connectors)
     current, target_id = find_connector(
         connectors, spec["kind"], spec["role_arn"], spec["connector_id"], spec["destination_table"]
     )
@@ -187,9 +193,14 @@ def ensure_present(
     return outcome(True, current, after, after)
 
 
-def ensure_absent(api: SentinelApi, spec: Dict[str, Any], check_mode: bool) -> Dict[str, Any]:
-    """Remove the connector spec selects (by connector_id, else by role): {changed, connector, diff}."""
-    connectors, enabled_sentinel = read_connectors(api, spec["ensure_sentinel"], check_mode)
+def ensure_absent(
+    api: SentinelApi, spec: Dict[str, Any], check_mode: bool, connectors: Optional[List[Dict[str, Any]]] = None
+) -> Dict[str, Any]:
+    """Remove the connector spec selects (by connector_id, else by role): {changed, connector, diff}.
+
+    connectors: as for ensure_present.
+    """
+    connectors, enabled_sentinel = given_or_read_connectors(api, spec, check_mode, connectors)
     current = select_for_removal(
         connectors, spec["kind"], spec["role_arn"], spec["connector_id"], spec["destination_table"]
     )
@@ -205,6 +216,15 @@ def outcome(
     connector: Optional[Dict[str, Any]],
 ) -> Dict[str, Any]:
     return dict(changed=changed, connector=connector or {}, diff=connector_diff(before, after))
+
+
+def given_or_read_connectors(
+    api: SentinelApi, spec: Dict[str, Any], check_mode: bool, connectors: Optional[List[Dict[str, Any]]]
+) -> Tuple[List[Dict[str, Any]], bool]:
+    """The connector list a caller read already (Sentinel then was enabled), else read_connectors'."""
+    if connectors is not None:
+        return connectors, False
+    return read_connectors(api, spec["ensure_sentinel"], check_mode)
 
 
 def read_connectors(api: SentinelApi, ensure_sentinel: bool, check_mode: bool) -> Tuple[List[Dict[str, Any]], bool]:

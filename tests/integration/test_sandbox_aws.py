@@ -340,6 +340,24 @@ def test_an_organization_and_assume_role_into_a_member_account(clean_sandbox):
     assert [r["action"] for r in sb.aws.write_requests()] == ["CreateRole"]  # STS calls change nothing
 
 
+def test_assume_role_of_a_role_missing_from_its_account_is_access_denied(clean_sandbox):
+    """STS refuses a role it cannot assume with AccessDenied naming the role; moto alone would hand out keys."""
+    sb = clean_sandbox
+    sb.aws.client("iam", account_id="222222222222").create_role(RoleName="Present", AssumeRolePolicyDocument=TRUST)
+    sts = sb.aws.client("sts", account_id="111111111111")
+
+    assert sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/Present", RoleSessionName="hub")["Credentials"]
+    with pytest.raises(ClientError) as refused:
+        sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/Missing", RoleSessionName="hub")
+
+    error = refused.value.response
+    assert (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"]) == (403, "AccessDenied")
+    assert error["Error"]["Message"] == (
+        "User: arn:aws:iam::111111111111:root is not authorized to perform: sts:AssumeRole on resource: "
+        "arn:aws:iam::222222222222:role/Missing"
+    )
+
+
 def organization_trail_error(cloudtrail, name: str = "org-trail") -> str:
     with pytest.raises(ClientError) as refused:
         cloudtrail.create_trail(Name=name, S3BucketName="trail-logs", IsOrganizationTrail=True)

@@ -590,3 +590,49 @@ def test_control_api_over_https(clean_sandbox):
     assert sb.azure.state.not_assumable_left == 1
     requests.post(f"{sb.azure_url}/_sandbox/reset", verify=verify, timeout=10)
     assert sb.azure.requests == [] and sb.azure.state.not_assumable_left == 0
+
+
+# -- ARM's write throttle ------------------------------------------------------------------------------------
+
+
+def test_write_throttle_answers_429_with_retry_after_once_the_bucket_is_empty(clean_sandbox):
+    """ARM's token bucket for writes (request-limits-and-throttling): reads pass, writes wait for a token."""
+    sb = clean_sandbox
+    role_arn = sentinel_role(sb, "sentinel-reader")
+    body = trail_connector(role_arn).serialize()
+    body["kind"] = "AmazonWebServicesCloudTrail"
+    sb.azure.throttle_writes(bucket=2, refill_per_second=1)
+
+    answers = [connector_request(sb, "PUT", f"aws-{i}", "2021-10-01", body) for i in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 400, 429]  # the second is Sentinel's duplicate refusal
+    throttled = answers[2]
+    assert throttled.headers["Retry-After"] == "1"
+    assert throttled.json()["error"]["code"] == "TooManyRequests"
+    assert connector_request(sb, "GET", "aws-0", "2021-10-01").status_code == 200  # reads take no token
+    time.sleep(1.05)
+    assert connector_request(sb, "DELETE", "aws-0", "2021-10-01").status_code == 200  # refilled
+    assert [(r["method"], r["status"], r.get("throttled", False)) for r in sb.azure.write_requests()] == [
+        ("PUT", 201, False),
+        ("PUT", 400, False),
+        ("PUT", 429, True),
+        ("DELETE", 200, False),
+    ]
+
+    sb.azure.reset()
+    assert [connector_request(sb, "DELETE", "aws-0", "2021-10-01").status_code for _i in range(3)] == [204] * 3
+
+
+def test_write_throttle_over_the_control_api(clean_sandbox):
+    sb = clean_sandbox
+    verify = str(sb.ca_path)
+    answer = requests.post(
+        f"{sb.azure_url}/_sandbox/throttle", json={"bucket": 1, "refill_per_second": 0.5}, verify=verify, timeout=10
+    )
+    assert answer.json()["throttle"]["bucket"] == 1
+    codes = [connector_request(sb, "DELETE", "absent", "2021-10-01") for _i in range(2)]
+    assert [c.status_code for c in codes] == [204, 429] and codes[1].headers["Retry-After"] == "2"
+    requests.post(f"{sb.azure_url}/_sandbox/throttle", json={"bucket": None}, verify=verify, timeout=10)
+    assert connector_request(sb, "DELETE", "absent", "2021-10-01").status_code == 204
+    bad = requests.post(f"{sb.azure_url}/_sandbox/throttle", json={"bucket": 0}, verify=verify, timeout=10)
+    assert bad.status_code == 400

@@ -36,7 +36,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from moto.cloudtrail.models import CloudTrailBackend  # noqa: E402
-from moto.core.exceptions import JsonRESTError  # noqa: E402
+from moto.core.exceptions import AccessDeniedError, JsonRESTError  # noqa: E402
 from moto.iam.models import IAMBackend  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
@@ -273,6 +273,47 @@ def _cloudtrail_organization_trails_need_an_organization() -> None:
 
 
 _cloudtrail_organization_trails_need_an_organization()
+
+
+def missing_role_refusal(role_arn: str, caller_account: str, partition: str) -> AccessDeniedError | None:
+    """What STS answers AssumeRole of a role that does not exist in its account; None when it exists.
+
+    STS answers 403 AccessDenied "User: <caller> is not authorized to perform: sts:AssumeRole on
+    resource: <role ARN>", the same as for a role whose trust refuses the caller: it does not say
+    whether the role exists. moto 5.2.5 hands out keys for any role ARN (its assume_role docstring:
+    "the role does not need to exist").
+    """
+    from moto.iam.models import iam_backends
+
+    match = re.match(r"^arn:[\w-]+:iam::(\d{12}):role/(?:.*/)?([^/]+)$", role_arn or "")
+    if not match:
+        return None
+    account, name = match.groups()
+    roles = iam_backends[account][partition].roles.values()
+    if any(role.name.lower() == name.lower() for role in roles):
+        return None
+    return AccessDeniedError(f"arn:{partition}:iam::{caller_account}:root", f"sts:AssumeRole on resource: {role_arn}")
+
+
+def _sts_assume_role_needs_the_role() -> None:
+    """AssumeRole of a role missing from its account refused as STS refuses it (missing_role_refusal)."""
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.assume_role
+    if getattr(original, "_sandbox", False):
+        return
+
+    def assume_role(self: TokenResponse) -> Any:
+        refusal = missing_role_refusal(self._get_param("RoleArn"), self.current_account, self.partition)
+        if refusal:
+            raise refusal
+        return original(self)
+
+    assume_role._sandbox = True  # type: ignore[attr-defined]
+    TokenResponse.assume_role = assume_role  # type: ignore[method-assign]
+
+
+_sts_assume_role_needs_the_role()
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIASANDBOXTESTING01"

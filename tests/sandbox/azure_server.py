@@ -5,6 +5,7 @@ and the ``/_sandbox/`` control API. Resource logic lives in ``arm.py``, identity
 from __future__ import annotations
 
 import json
+import math
 import re
 import socket
 import ssl
@@ -25,6 +26,7 @@ _SUB = r"/subscriptions/(?P<sub>[^/]+)"
 _RG = _SUB + r"/resourceGroups/(?P<rg>[^/]+)"
 _WS = _RG + r"/providers/Microsoft\.OperationalInsights/workspaces/(?P<ws>[^/]+)"
 _SI = _WS + r"/providers/Microsoft\.SecurityInsights"
+WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
 
 
 @dataclass
@@ -61,6 +63,49 @@ class Fault:
 
 
 @dataclass
+class WriteThrottle:
+    """ARM's token bucket for writes: ``bucket`` requests at most, refilled at ``refill_per_second``.
+
+    A write that finds no token is answered 429 and takes none (learn.microsoft.com,
+    azure-resource-manager/management/request-limits-and-throttling: writes per subscription,
+    principal and region, bucket 200, refill 10 a second).
+    """
+
+    bucket: int
+    refill_per_second: float
+    tokens: float = field(init=False)
+    updated: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.bucket < 1 or self.refill_per_second <= 0:
+            raise ValueError("a write throttle needs a bucket of 1 or more and a refill above 0")
+        self.tokens = float(self.bucket)
+        self.updated = time.monotonic()
+
+    def take(self) -> float:
+        """0 when a token was taken; else the seconds until one is there."""
+        now = time.monotonic()
+        self.tokens = min(float(self.bucket), self.tokens + (now - self.updated) * self.refill_per_second)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.refill_per_second
+
+    @staticmethod
+    def response(wait: float) -> Response:
+        # Retry-After is whole seconds (RFC 9110 delay-seconds); ARM's rounding is not documented.
+        seconds = max(1, math.ceil(wait))
+        return ArmError(
+            429,
+            "TooManyRequests",
+            f"The request is being throttled as the limit has been reached for operation type - Write. "
+            f"Please try again after {seconds} seconds.",
+            {"Retry-After": str(seconds)},
+        ).response()
+
+
+@dataclass
 class Route:
     method: str
     pattern: re.Pattern
@@ -85,6 +130,7 @@ class AzureEmulator:
         self.state = arm.ArmState(seed, role_checker=AwsRoleChecker(aws_endpoint) if aws_endpoint else None)
         self.logs = logs.LogsState([w["customer_id"] for w in seed["workspaces"]])
         self.faults: list[Fault] = []
+        self.throttle: WriteThrottle | None = None
         self._requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.routes = self._routes()
@@ -161,9 +207,7 @@ class AzureEmulator:
     def write_requests(self) -> list[dict[str, Any]]:
         """PUT/PATCH/POST/DELETE on ARM resources (``/subscriptions/...``); token requests are not writes."""
         return [
-            r
-            for r in self.requests
-            if r["method"] in ("PUT", "PATCH", "POST", "DELETE") and r["path"].lower().startswith("/subscriptions/")
+            r for r in self.requests if r["method"] in WRITE_METHODS and r["path"].lower().startswith("/subscriptions/")
         ]
 
     def add_fault(
@@ -185,6 +229,21 @@ class AzureEmulator:
             self.faults.append(
                 Fault(method, path_contains, status, dict(headers or {}), code, message, times, delay, drop, body)
             )
+
+    def throttle_writes(self, bucket: int | None, refill_per_second: float = 10.0) -> None:
+        """ARM's write throttle: writes beyond a ``bucket`` refilled at ``refill_per_second`` get 429 with Retry-After.
+
+        ``bucket=None`` turns it off (as does reset()).
+        """
+        with self._lock:
+            self.throttle = None if bucket is None else WriteThrottle(bucket, refill_per_second)
+
+    def throttled(self, method: str, path: str) -> float:
+        """0, or the seconds a write must wait for the throttle's next token."""
+        if method not in WRITE_METHODS or not path.lower().startswith("/subscriptions/"):
+            return 0.0
+        with self._lock:
+            return self.throttle.take() if self.throttle else 0.0
 
     def not_assumable(self, n: int, message: str | None = None) -> None:
         """The next ``n`` AmazonWebServicesCloudTrail connector PUTs fail as "role cannot be assumed".
@@ -222,6 +281,7 @@ class AzureEmulator:
         with self._lock:
             self._requests.clear()
             self.faults.clear()
+            self.throttle = None
         self.state.reset()
         self.logs.reset()
 
@@ -311,7 +371,7 @@ class AzureEmulator:
         request.client_id = client_id
 
     def control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Response:
-        """``/_sandbox/``: GET requests|faults|connectors|logs, POST faults|reset|not_assumable|provider|logs. No auth."""
+        """``/_sandbox/``: GET requests|faults|connectors|logs, POST faults|reset|not_assumable|provider|throttle|logs. No auth."""
         try:
             if method == "GET" and path == "/_sandbox/requests":
                 return Response(200, self.requests)
@@ -331,6 +391,10 @@ class AzureEmulator:
                 spec = json.loads(body or b"{}")
                 self.not_assumable(int(spec.get("n", 1)), spec.get("message"))
                 return Response(200, {"not_assumable": self.state.not_assumable_left})
+            if method == "POST" and path == "/_sandbox/throttle":
+                spec = json.loads(body or b"{}")
+                self.throttle_writes(spec.get("bucket"), float(spec.get("refill_per_second", 10.0)))
+                return Response(200, {"throttle": asdict(self.throttle) if self.throttle else None})
             if method == "POST" and path == "/_sandbox/provider":
                 self.register_provider(bool(json.loads(body or b"{}").get("registered", True)))
                 return Response(200, {"registered": self.state.provider_registered})
@@ -490,6 +554,13 @@ class _EmulatorHandler(BaseHTTPRequestHandler):
                 self.emulator.log(record)
                 self._send(response)
                 return
+        wait = self.emulator.throttled(self.command, path)
+        if wait:
+            response = WriteThrottle.response(wait)
+            record.update(status=response.status, throttled=True)
+            self.emulator.log(record)
+            self._send(response)
+            return
         host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
         request = Request(
             method=self.command,

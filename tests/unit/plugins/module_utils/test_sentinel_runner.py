@@ -239,6 +239,20 @@ def test_a_duplicate_refusal_is_reported_as_it_is_when_the_connectors_cannot_be_
 # --- state=absent ---------------------------------------------------------------------------------
 
 
+def test_a_connector_list_read_already_is_used_as_given_and_not_read_again():
+    """The organisation path reads the list once for every account and passes it in."""
+    listed = [connector(DERIVED_ID, logs_enabled=False)]
+    api = FakeApi(listed, sentinel_enabled=False)  # not asked: the caller's list shows Sentinel is on
+    result = sentinel_runner.ensure_present(api, spec(), check_mode=False, connectors=listed)
+    assert api.calls == [("put_connector", DERIVED_ID, ROLE_ARN, True, "etag-0")]
+    assert result["changed"] and result["diff"]["before"]["logs_enabled"] is False
+
+    api = FakeApi(listed)
+    result = sentinel_runner.ensure_absent(api, spec(state="absent"), check_mode=False, connectors=listed)
+    assert api.calls == [("delete_connector", DERIVED_ID)]
+    assert result["changed"] and result["connector"] == listed[0]
+
+
 def test_delete_removes_the_connector_of_the_role():
     existing = connector(LEFTOVER_ID)
     api = FakeApi([existing])
