@@ -311,6 +311,8 @@ def inject_write_throttle(sandbox: Any, spec: str, accounts: int) -> dict[str, A
 
 def lift_write_throttle(sandbox: Any) -> None:
     """No throttle and no fault left for the converged runs (which must write nothing anyway)."""
+    if hasattr(sandbox.azure, "throttle_writes"):
+        sandbox.azure.throttle_writes(None)
     with sandbox.azure._lock:
         sandbox.azure.faults.clear()
 
