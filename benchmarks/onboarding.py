@@ -39,15 +39,26 @@ from helpers.ansible_run import ansible_env, parse_recap  # noqa: E402
 PLAYBOOKS = {
     "ours": BENCH / "playbooks" / "ours.yml",
     "alternative": BENCH / "playbooks" / "alternative.yml",
+    # Issue 17: the expert per-host alternative (token, workspace and connector list read once per play).
+    "expert": BENCH / "playbooks" / "expert.yml",
     # Diagnostic, run only when asked (--implementations ...,ours_modules): see the playbook's header.
     "ours_modules": BENCH / "playbooks" / "ours_modules.yml",
     "ours_shared_reads": BENCH / "playbooks" / "ours_shared_reads.yml",
     # The S3 connector path (issue 15), run when asked (--implementations ours,s3): its own state check.
     "s3": BENCH / "playbooks" / "s3.yml",
+    # Issue 17: the organisation path, one module run from the hub credential for every member account.
+    "organization": BENCH / "playbooks" / "organization.yml",
     "baseline": BENCH / "playbooks" / "baseline.yml",
 }
 ROLE_NAME = "MicrosoftSentinelRole"  # the role name both playbooks use
 S3_ROLE_NAME = "OIDC_MicrosoftSentinelS3Role"  # the sentinel.aws.s3 role's default
+# The organisation path's hub (management) account; its member accounts get moto's IDs.
+HUB_ACCOUNT = "100000000009"
+# Injected ARM write throttle for first runs (--inject-429): a bucket of 25 writes refilled at 4 per
+# second, so that the organisation path's pace (5 writes/s by default) drains it and meets 429s.
+# ARM's own bucket (200, refilled at 10/s, learn.microsoft.com azure-resource-manager/management/
+# request-limits-and-throttling) would never answer 429 to a run paced at 5/s.
+DEFAULT_WRITE_THROTTLE = "25,4"
 
 
 # -- one ansible-playbook run -------------------------------------------------------------------------------
@@ -172,11 +183,33 @@ def measured(sandbox: Any, run: Any, hosts: int) -> dict[str, Any]:
     return result
 
 
+def account_iam(sandbox: Any) -> Any:
+    """``for_account(account)``: an IAM client on moto acting in ``account``, for the state checks.
+
+    One client for all accounts, each request naming its account in moto's ``x-moto-account-id``
+    header: a boto3 client costs ~0.1 s to make, a minute per check at N = 500.
+    """
+    client = sandbox.aws.client("iam")
+    current: dict[str, str] = {}
+
+    def name_the_account(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = current["account"]
+
+    client.meta.events.register("before-send.iam", name_the_account)
+
+    def for_account(account: str) -> Any:
+        current["account"] = account
+        return client
+
+    return for_account
+
+
 def converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
     """What is really there after a run: IAM roles trusting Sentinel, connectors pointing at them."""
     roles_ok = 0
+    iam_in = account_iam(sandbox)
     for account in accounts:
-        iam = sandbox.aws.client("iam", account_id=account)
+        iam = iam_in(account)
         try:
             role = iam.get_role(RoleName=ROLE_NAME)["Role"]
             attached = iam.list_attached_role_policies(RoleName=ROLE_NAME)["AttachedPolicies"]
@@ -206,8 +239,9 @@ def converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
 def s3_converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
     """What is really there after an S3 run: web-identity roles, and an S3 connector per role with its queue."""
     roles_ok = 0
+    iam_in = account_iam(sandbox)
     for account in accounts:
-        iam = sandbox.aws.client("iam", account_id=account)
+        iam = iam_in(account)
         try:
             trust = json.dumps(iam.get_role(RoleName=S3_ROLE_NAME)["Role"].get("AssumeRolePolicyDocument", {}))
         except iam.exceptions.NoSuchEntityException:
@@ -228,13 +262,80 @@ def s3_converged_state(sandbox: Any, accounts: list[str]) -> dict[str, Any]:
     }
 
 
+def organization_accounts(sandbox: Any, count: int) -> list[str]:
+    """A moto Organization of ``HUB_ACCOUNT`` with ``count`` new member accounts (moto picks their IDs).
+
+    moto's CreateAccount puts OrganizationAccountAccessRole, trusting the hub, in each new account,
+    as AWS Organizations does (tests/sandbox/README.md); the organisation path assumes it.
+    """
+    organizations = sandbox.aws.client("organizations", account_id=HUB_ACCOUNT)
+    organizations.create_organization(FeatureSet="ALL")
+    return [
+        organizations.create_account(Email=f"bench-{index}@example.com", AccountName=f"bench-{index:04d}")[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        for index in range(1, count + 1)
+    ]
+
+
+def make_accounts(accounts: list[str]) -> None:
+    """Build moto's IAM backend of each account now, outside the measured runs.
+
+    The sandbox loads AWS's ~1,600 managed policies into every account's IAM backend when it is
+    first used (MOTO_IAM_LOAD_MANAGED_POLICIES, ~0.3 s of the harness process's CPU each). The
+    organisation's accounts pay it in CreateAccount, before the first run; the per-host sides pay
+    it here, so that no side's first run carries moto's set-up of its accounts.
+    """
+    from moto.iam.models import iam_backends
+
+    for account in accounts:
+        iam_backends[account]["global"]
+
+
+def inject_write_throttle(sandbox: Any, spec: str, accounts: int) -> dict[str, Any]:
+    """ARM 429s (with Retry-After) on the connector writes of the next run: what was injected.
+
+    The emulator's write throttle (ARM's token bucket, ``bucket`` writes refilled at ``refill`` a
+    second) when it has one; else the first tenth of the connector PUTs answer 429, Retry-After 1.
+    """
+    bucket, refill = metrics.parse_throttle(spec)
+    if hasattr(sandbox.azure, "throttle_writes"):
+        sandbox.azure.throttle_writes(bucket, refill)
+        return {"kind": "write throttle", "bucket": bucket, "refill_per_second": refill}
+    times = max(1, accounts // 10)
+    sandbox.azure.add_fault(
+        method="PUT", path_contains="/dataConnectors/", status=429, headers={"Retry-After": "1"}, times=times
+    )
+    return {"kind": "faults", "connector_puts_answered_429": times, "retry_after": 1}
+
+
+def lift_write_throttle(sandbox: Any) -> None:
+    """No throttle and no fault left for the converged runs (which must write nothing anyway)."""
+    if hasattr(sandbox.azure, "throttle_writes"):
+        sandbox.azure.throttle_writes(None)
+    with sandbox.azure._lock:
+        sandbox.azure.faults.clear()
+
+
 def run_scenarios(
-    sandbox: Any, implementation: str, accounts: int, forks: int | None, repeat: int, scratch: Path
+    sandbox: Any,
+    implementation: str,
+    accounts: int,
+    forks: int | None,
+    repeat: int,
+    scratch: Path,
+    inject_429: str | None = None,
 ) -> list[dict[str, Any]]:
-    ids = metrics.account_ids(accounts)
-    inventory = scratch / f"inventory-{accounts}.json"
-    inventory.write_text(json.dumps(metrics.inventory(ids)))
     sandbox.reset()
+    if implementation == "organization":
+        ids = organization_accounts(sandbox, accounts)
+        group_vars = {"organization_hub_account_id": HUB_ACCOUNT}
+    else:
+        ids = metrics.account_ids(accounts)
+        make_accounts(ids)
+        group_vars = {}
+    inventory = scratch / f"inventory-{implementation}-{accounts}.json"
+    inventory.write_text(json.dumps(metrics.inventory(ids, group_vars=group_vars)))
     if implementation == "s3":  # the S3 path reads a bucket that must exist: one per account
         for account in ids:
             sandbox.aws.client("s3", account_id=account).create_bucket(Bucket=f"logs-{account}")
@@ -242,19 +343,25 @@ def run_scenarios(
     phases = ["first"] + ["converged"] * repeat
     converged_walls: list[float] = []
     for index, phase in enumerate(phases):
+        throttle = inject_write_throttle(sandbox, inject_429, accounts) if inject_429 and phase == "first" else None
         result = measured(
             sandbox,
             lambda: run_ansible(PLAYBOOKS[implementation], inventory, sandbox.env, forks, scratch),
             accounts,
         )
+        if throttle:
+            lift_write_throttle(sandbox)
+            result["inject_429"] = throttle
         result["state"] = (s3_converged_state if implementation == "s3" else converged_state)(sandbox, ids)
         result.update(implementation=implementation, accounts=accounts, forks=forks, phase=phase)
         status = "ok" if result["returncode"] == 0 and result["state"]["ok"] else "FAILED"
         print(
-            f"  {implementation:<11} N={accounts:<3} forks={forks or 'default':<7} {phase:<9} "
+            f"  {implementation:<12} N={accounts:<3} forks={forks or 'default':<7} {phase:<9} "
             f"{result['wall_seconds']:7.2f} s  tasks={result['tasks']['executed']:<4} "
             f"changed={result['tasks']['changed']:<4} aws r/w={result['calls']['aws']['read']}/{result['calls']['aws']['write']} "
-            f"azure r/w={result['calls']['azure']['read']}/{result['calls']['azure']['write']} {status}",
+            f"azure r/w={result['calls']['azure']['read']}/{result['calls']['azure']['write']} "
+            f"token+disc={result['calls']['azure']['auth']} assume={result['calls']['aws']['assume_role']} "
+            f"429s={result['calls']['azure']['throttled']} load={result['load_average_at_start']} {status}",
             flush=True,
         )
         if phase == "converged":
@@ -477,11 +584,93 @@ def machine() -> dict[str, Any]:
     }
 
 
+def report_of(
+    measured: list[dict[str, Any]],
+    earlier: list[tuple[str, list[dict[str, Any]]]],
+    where: Any,
+    command: str,
+    started: float,
+) -> dict[str, Any]:
+    """The results: this run's scenarios, those taken from earlier results files (marked), tables, checks."""
+    scenarios = measured
+    for source, others in earlier:
+        scenarios = metrics.merge_scenarios(scenarios, others, source)
+    return {
+        "machine": machine(),
+        "command": command,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "scenarios": scenarios,
+        "table": metrics.comparison_rows(scenarios),
+        "targets": metrics.check_targets(scenarios),
+        "issue17_targets": metrics.check_issue17_targets(scenarios),
+        "cost_growth": metrics.cost_growth(scenarios),
+        "where_the_time_goes": where,
+    }
+
+
+def measured_here(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in report["scenarios"] if "from_results" not in s]
+
+
+def write_report(output: Path, report: dict[str, Any]) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+
+
+def print_issue17(report: dict[str, Any]) -> None:
+    """Issue 17's target checks and each side's cost growth from N = 50 to 500 (extrapolations said so)."""
+    if report["issue17_targets"]:
+        print("\nIssue 17 targets:")
+    for check in report["issue17_targets"]:
+        print(
+            f"  {'PASS' if check['passed'] else 'MISS'}  N={check['accounts']:<3} {check['target']}: {check['value']}"
+        )
+    if report["cost_growth"]:
+        print("\nCost growth, wall time N=50 -> 500:")
+    for row in report["cost_growth"]:
+        print(
+            f"  {row['implementation']:<12} {row['phase']:<9} {row['wall_50']:8.1f} s -> {row['wall_500']:8.1f} s "
+            f"({row['wall_500_source']}): x{row['growth']}, per account x{row['per_account_growth']}"
+        )
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--accounts", default="1,10,50", help="comma-separated account counts (default 1,10,50)")
     parser.add_argument("--forks", default="", help="comma-separated forks settings; empty: Ansible's default (5)")
-    parser.add_argument("--implementations", default="alternative,ours", help="which sides to run")
+    parser.add_argument(
+        "--implementations",
+        default="alternative,ours",
+        help="which sides to run: " + ", ".join(name for name in PLAYBOOKS if name != "baseline"),
+    )
+    parser.add_argument(
+        "--sizes",
+        action="append",
+        default=[],
+        metavar="IMPLEMENTATION=N[,N...]",
+        help="account counts for one implementation instead of --accounts (repeatable), e.g. ours=50,200",
+    )
+    parser.add_argument(
+        "--inject-429",
+        nargs="?",
+        const=DEFAULT_WRITE_THROTTLE,
+        metavar="BUCKET,REFILL",
+        help=f"ARM write throttle on every first run (default {DEFAULT_WRITE_THROTTLE}: 25 writes, refilled at 4/s)",
+    )
+    parser.add_argument(
+        "--inject-429-at",
+        metavar="N[,N...]",
+        help="with --inject-429: throttle the first runs of these account counts only (default: every count)",
+    )
+    parser.add_argument(
+        "--with-results",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="an earlier results JSON whose scenarios this run did not measure join the tables and checks, "
+        "marked from_results (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="converged runs per scenario (median wall time)")
     parser.add_argument("--no-profile", action="store_true", help="skip the where-the-time-goes measurements")
     parser.add_argument("--output", type=Path, help="JSON file (default benchmarks/results/onboarding-<date>.json)")
@@ -497,15 +686,32 @@ def main(argv: list[str] | None = None) -> int:
     counts = [int(n) for n in args.accounts.split(",") if n]
     forks_list: list[int | None] = [int(f) for f in args.forks.split(",") if f] or [None]
     implementations = [i for i in args.implementations.split(",") if i]
+    unknown = sorted(set(implementations) - set(PLAYBOOKS))
+    if unknown:
+        sys.exit(f"unknown implementation(s) {unknown}: one of {sorted(PLAYBOOKS)}")
+    try:
+        plan = metrics.run_plan(implementations, counts, metrics.parse_sizes(args.sizes, implementations))
+        if args.inject_429:
+            metrics.parse_throttle(args.inject_429)
+        throttled_counts = metrics.parse_counts(args.inject_429_at, "--inject-429-at") if args.inject_429_at else None
+        earlier = [(str(path), json.loads(path.read_text())["scenarios"]) for path in args.with_results]
+    except (ValueError, OSError, KeyError) as exc:
+        sys.exit(f"{exc}")
+    output = args.output or BENCH / "results" / f"onboarding-{datetime.date.today().isoformat()}.json"
+    command = " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])
     scratch = Path(tempfile.mkdtemp(prefix="sentinel-bench-"))
     scenarios: list[dict[str, Any]] = []
     started = time.perf_counter()
     sandbox = Sandbox(scratch / "sandbox").start()
     try:
         for forks in forks_list:
-            for count in counts:
-                for implementation in implementations:
-                    scenarios += run_scenarios(sandbox, implementation, count, forks, args.repeat, scratch)
+            for count, implementation in plan:
+                throttled = args.inject_429 if throttled_counts is None or count in throttled_counts else None
+                scenarios += run_scenarios(
+                    sandbox, implementation, count, forks, args.repeat, scratch, inject_429=throttled
+                )
+                # What is measured so far, kept should a long run (N = 500) be stopped.
+                write_report(output, report_of(scenarios, earlier, None, command, started))
         where = None
         if not args.no_profile:
             print("  profiling: empty-module baseline and module import times", flush=True)
@@ -513,17 +719,10 @@ def main(argv: list[str] | None = None) -> int:
             where = profile(sandbox, max(counts), forks_list[0], scratch)
     finally:
         sandbox.stop()
-    rows = metrics.comparison_rows(scenarios)
-    checks = metrics.check_targets(scenarios)
-    report = {
-        "machine": machine(),
-        "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
-        "total_seconds": round(time.perf_counter() - started, 1),
-        "scenarios": scenarios,
-        "table": rows,
-        "targets": checks,
-        "where_the_time_goes": where,
-    }
+    report = report_of(scenarios, earlier, where, command, started)
+    rows, checks = report["table"], report["targets"]
+    for source in sorted({s["from_results"] for s in report["scenarios"] if "from_results" in s}):
+        print(f"\nFigures of another run (another machine load) taken from {source} where this run has none.")
     print()
     print(metrics.format_table(rows))
     print()
@@ -531,16 +730,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {'PASS' if check['passed'] else 'MISS'}  N={check['accounts']:<3} {check['target']}: {check['value']}"
         )
-    failed = [s for s in scenarios if s["returncode"] != 0 or not s["state"]["ok"]]
+    print_issue17(report)
+    failed = [s for s in measured_here(report) if s["returncode"] != 0 or not s["state"]["ok"]]
     for scenario in failed:
         print(
             f"\n{scenario['implementation']} N={scenario['accounts']} {scenario['phase']} failed ({scenario['state']}):"
         )
         for line in scenario["errors"]:
             print(f"  {line}")
-    output = args.output or BENCH / "results" / f"onboarding-{datetime.date.today().isoformat()}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(output, report)
     if where:
         print_profile(where)
     print(f"\nwrote {output} ({report['total_seconds']} s)")
