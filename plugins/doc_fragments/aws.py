@@ -141,6 +141,8 @@ options:
     type: str
     default: sentinel-aws
 """
+    # The same for the S3 connector's modules, whose account guard is named aws_account_id.
+    ASSUME_ROLE_S3 = ASSUME_ROLE.replace("O(account_id)", "O(aws_account_id)")
 
     # The tagging options, as amazon.aws.tags documents them (same reason as above).
     TAGS = r"""
