@@ -81,7 +81,7 @@ notes:
     (C(MalformedPolicyDocumentException)); run the task again after IAM has caught up.
 extends_documentation_fragment:
   - sentinel.aws.aws
-  - sentinel.aws.aws.assume_role_s3
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """

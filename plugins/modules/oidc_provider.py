@@ -96,7 +96,7 @@ notes:
   - Throttling and transient errors are retried with jittered exponential backoff.
 extends_documentation_fragment:
   - sentinel.aws.aws
-  - sentinel.aws.aws.assume_role_s3
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """

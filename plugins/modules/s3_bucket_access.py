@@ -98,7 +98,7 @@ notes:
     (C(MalformedPolicy), "Invalid principal in policy"). Run the task again if that happens.
 extends_documentation_fragment:
   - sentinel.aws.aws
-  - sentinel.aws.aws.assume_role_s3
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """

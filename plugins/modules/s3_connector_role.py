@@ -154,7 +154,7 @@ notes:
     C(cab8a31a-1906-4287-a0d8-4eef66b95f6e), audience C(api://d4230588-5f84-4281-a9c7-2c15194b28f7).
 extends_documentation_fragment:
   - sentinel.aws.aws
-  - sentinel.aws.aws.assume_role_s3
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.aws.tags
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws

@@ -89,7 +89,7 @@ notes:
     notification is saved, and refuses the notification when the queue policy does not let it.
 extends_documentation_fragment:
   - sentinel.aws.aws
-  - sentinel.aws.aws.assume_role_s3
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """

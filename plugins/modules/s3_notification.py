@@ -90,7 +90,7 @@ notes:
     with M(sentinel.aws.s3_log_queue) first.
 extends_documentation_fragment:
   - sentinel.aws.aws
-  - sentinel.aws.aws.assume_role_s3
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """

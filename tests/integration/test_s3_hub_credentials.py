@@ -123,7 +123,8 @@ def test_each_module_refuses_a_hub_role_of_another_account_before_any_call(clean
 
     results = run_task_cases(module_cases(OTHER, BUCKET, key, assume_role_arn=hub_role), env=hub_env(sb))
 
-    for (module, _), result in zip(module_cases(OTHER, BUCKET, key), results, strict=True):
+    modules = [case[0] for case in module_cases(OTHER, BUCKET, key)]
+    for module, result in zip(modules, results, strict=True):
         assert result["failed"], (module, result)
         assert result["msg"].startswith(f"assume_role_arn: the role {hub_role} is in AWS account {member}"), module
         assert f"not the expected account {OTHER} (aws_account_id)" in result["msg"], module

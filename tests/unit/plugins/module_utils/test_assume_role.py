@@ -7,7 +7,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.sentinel.aws.plugins.doc_fragments.aws import ModuleDocFragment
 from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import (
     ASSUME_ROLE_OPTIONS,
     assumed_account,
@@ -132,11 +131,3 @@ def test_the_assumed_identity_check_names_the_guard_option():
         check_assumed_account(
             MEMBER, {"RoleArn": "r"}, "arn:aws:sts::999999999999:assumed-role/r/s", option="aws_account_id"
         )
-
-
-def test_the_s3_fragment_names_the_s3_modules_guard_option():
-    assert "O(account_id)" in ModuleDocFragment.ASSUME_ROLE
-    assert "O(account_id)" not in ModuleDocFragment.ASSUME_ROLE_S3
-    assert ModuleDocFragment.ASSUME_ROLE_S3.count("O(aws_account_id)") == ModuleDocFragment.ASSUME_ROLE.count(
-        "O(account_id)"
-    )
