@@ -108,7 +108,8 @@ notes:
     connector also serve AWS GovCloud (US), chosen with their C(aws_partition) option.
 """
 
-    # The hub-credential options of module_utils/assume_role.py (SentinelAWSModule).
+    # The hub-credential options of module_utils/assume_role.py (SentinelAWSModule). The guard option is
+    # named in plain C(), not O(): connector_role has account_id, the S3 connector's modules aws_account_id.
     ASSUME_ROLE = r"""
 options:
   assume_role_arn:
@@ -117,13 +118,15 @@ options:
         Organizations management or delegated administrator account, the I(hub)); the module
         then works in the role's account with the role's temporary credentials.
       - The role is assumed inside the module, once per task, with C(sts:AssumeRole).
-      - When O(account_id) is set, the ARN must be in that account; the task fails before any call
-        otherwise. The assumed identity's account is checked against O(account_id) too.
+      - When the module's account guard is set (its option C(account_id), or C(aws_account_id) in the
+        modules of the S3 connector), the ARN must be in that account; the task fails before any call
+        otherwise. The assumed identity's account is checked against the guard too.
       - Mutually exclusive with O(assume_role_name).
     type: str
   assume_role_name:
     description:
-      - Name of an IAM role to assume in the account O(account_id) (required with this option), for
+      - Name of an IAM role to assume in the account of the module's account guard (C(account_id), or
+        C(aws_account_id) in the modules of the S3 connector; required with this option), for
         example V(OrganizationAccountAccessRole) (made by AWS Organizations in the accounts it
         creates) or V(AWSControlTowerExecution) (AWS Control Tower). The ARN is built in the
         partition of the module's credentials (its O(region)).

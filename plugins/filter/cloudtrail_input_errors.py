@@ -73,8 +73,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils.validation import (
 NON_COMMERCIAL_REGION_PREFIXES = ("us-gov-", "cn-")
 
 
-# given, as_text, account_id_value, workspace_errors, policy_errors and seconds serve the sentinel.aws.s3 role's
-# check too (s3_input_errors): one reading of YAML-typed values for both roles.
+# given, as_text, account_id_value, workspace_errors, policy_errors, seconds and assume_role_errors serve the
+# sentinel.aws.s3 role's check too (s3_input_errors): one reading of YAML-typed values for both roles.
 def given(value):
     return value not in (None, "", [], {})
 
@@ -208,11 +208,13 @@ def _partition_errors(variables):
     return []
 
 
-def _assume_role_errors(variables):
-    # The modules' own rule (validation.assume_role_request), worded with the role's variables. The
-    # partition does not matter here: only the commercial one is served (_partition_errors).
-    names = dict((option, "cloudtrail_" + option) for option in ASSUME_ROLE_OPTION_NAMES if option != "account_id")
-    names["account_id"] = "cloudtrail_aws_account_id"
+def assume_role_errors(variables, prefix="cloudtrail_"):
+    """The modules' own rule (validation.assume_role_request), worded with the role's variables (their prefix).
+
+    No message shows the external ID. The partition, where a role name's ARN is built, changes no verdict.
+    """
+    names = dict((option, prefix + option) for option in ASSUME_ROLE_OPTION_NAMES if option != "account_id")
+    names["account_id"] = prefix + "aws_account_id"
     params = dict(
         (option, as_text(variables.get(name)) if given(variables.get(name)) else None) for option, name in names.items()
     )
@@ -241,7 +243,7 @@ def cloudtrail_input_errors(variables):
         _wait_timeout_errors,
         _verify_errors,
         _partition_errors,
-        _assume_role_errors,
+        assume_role_errors,
     ):
         errors += group(variables)
     return errors

@@ -17,7 +17,8 @@ description:
   - Takes a dictionary of the role's C(s3_*) variables and returns the list of what is wrong with them,
     each message naming the variable and the rule (an empty list when all is well).
   - The rules are those the modules apply (account IDs, C(OIDC_) role names, partitions, bucket, queue and
-    trail names, tags, Azure names), and those of C(sentinel.aws.cloudtrail_input_errors) for values YAML
+    trail names, tags, Azure names, the hub credentials C(s3_assume_role_*), whose external ID no message
+    shows), and those of C(sentinel.aws.cloudtrail_input_errors) for values YAML
     typed (numbers where text is wanted, account IDs YAML read as octal) and the connection dictionaries.
   - Internal to the role. It is a public plugin only because a role inside a collection cannot carry plugins
     of its own, and Galaxy wants every plugin documented. It may change with the role.
@@ -54,6 +55,7 @@ from typing import Any, Callable, Dict, List, Tuple
 from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_input_errors import (
     account_id_value,
     as_text,
+    assume_role_errors,
     given,
     policy_errors,
     seconds,
@@ -202,6 +204,7 @@ def s3_input_errors(variables: Dict[str, Any]) -> List[str]:
     errors += policy_errors(variables, "s3_managed_policies")
     errors += log_type_errors(variables.get("s3_log_types"))
     errors += trail_errors(variables.get("s3_trail"), variables.get("s3_region"))
+    errors += assume_role_errors(variables, "s3_")
     wait_timeout = variables.get("s3_wait_timeout")
     if wait_timeout is not None and (seconds(wait_timeout) is None or seconds(wait_timeout) < 0):
         errors.append("s3_wait_timeout must be a whole number of seconds, 0 or more, got %r" % (wait_timeout,))

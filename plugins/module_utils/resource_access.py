@@ -21,7 +21,7 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import s3_module
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import resource_policy
@@ -385,7 +385,7 @@ def run_module(argument_spec: dict, make_spec: object, make_api: object, build_s
 
     Every option is checked, and the region's partition compared with aws_partition, before any call.
     """
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = s3_module(argument_spec, check_caller=True)
 
     def run() -> dict:
         spec = make_spec(module.params)

@@ -24,12 +24,12 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils import validation
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import SentinelAWSModule, s3_module
 from ansible_collections.sentinel.aws.plugins.module_utils.resource_access import RETRY
 from ansible_collections.sentinel.aws.plugins.module_utils.resource_access import check_bucket
 from ansible_collections.sentinel.aws.plugins.module_utils.resource_access import check_key_id
@@ -226,7 +226,7 @@ def refusal_hint(error: AnsibleAWSError) -> str | None:
 class TrailApi:
     """One method per call; AWS errors become AnsibleAWSError ("Failed to <what>") through amazon.aws's handler."""
 
-    def __init__(self, module: AnsibleAWSModule):
+    def __init__(self, module: SentinelAWSModule):
         self._module = module
         self.cloudtrail = module.client("cloudtrail", retry_decorator=RETRY)
         meta = self.cloudtrail.client.meta
@@ -387,11 +387,11 @@ def _outcome(changed: bool, before: dict | None, after: dict | None, ownership: 
 
 def run_module(argument_spec: dict) -> None:
     """The whole of s3_trail: every option checked, and the region's partition compared, before any call."""
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = s3_module(argument_spec)
     aws_module.run_module(module, lambda: _ensure(module))
 
 
-def _ensure(module: AnsibleAWSModule) -> dict:
+def _ensure(module: SentinelAWSModule) -> dict:
     spec = trail_spec(module.params)
     api = TrailApi(module)
     require_partition(spec["partition"], api.partition, api.region)

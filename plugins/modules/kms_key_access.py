@@ -59,6 +59,14 @@ options:
     type: str
     choices: [aws, aws-us-gov]
     default: aws
+  aws_account_id:
+    description:
+      - The AWS account the module must work in (12 digits). When set, the task fails before any
+        call that reads or writes the key policy if the credentials act on another account - checked with one
+        C(sts:GetCallerIdentity) call, or, with O(assume_role_name) or O(assume_role_arn), against
+        the assumed role's identity with no extra call.
+      - With O(assume_role_name), the account the role is assumed in.
+    type: str
   state:
     description:
       - V(present) merges the statements into the key policy; V(absent) removes them.
@@ -73,6 +81,7 @@ notes:
     (C(MalformedPolicyDocumentException)); run the task again after IAM has caught up.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """
@@ -151,6 +160,7 @@ def argument_spec():
         role_arn=dict(type="str"),
         cloudtrail_trail_arn=dict(type="str"),
         aws_partition=dict(PARTITION_OPTION),
+        aws_account_id=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
 

@@ -69,6 +69,8 @@ options:
       - When set, the task fails before any write if the credentials belong to another account.
         For an existing provider the account is read from its ARN (no extra call); before a
         provider is created it is checked with C(sts:GetCallerIdentity).
+      - With O(assume_role_name), the account the role is assumed in; with O(assume_role_name) or
+        O(assume_role_arn) the assumed role's identity must be in this account too.
     type: str
   tags:
     description:
@@ -94,6 +96,7 @@ notes:
   - Throttling and transient errors are retried with jittered exponential backoff.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """
@@ -196,7 +199,7 @@ diff:
                "tags": {"sentinel.aws:managed": "true"}}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import s3_module
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import oidc_provider
@@ -213,7 +216,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = s3_module(argument_spec())
     aws_module.run_module(module, lambda: ensure(module))
 
 

@@ -75,6 +75,14 @@ options:
     type: str
     choices: [aws, aws-us-gov]
     default: aws
+  aws_account_id:
+    description:
+      - The AWS account the module must work in (12 digits). When set, the task fails before any
+        call that reads or writes the bucket policy if the credentials act on another account - checked with one
+        C(sts:GetCallerIdentity) call, or, with O(assume_role_name) or O(assume_role_arn), against
+        the assumed role's identity with no extra call.
+      - With O(assume_role_name), the account the role is assumed in.
+    type: str
   state:
     description:
       - V(present) merges the statements into the policy; V(absent) removes them.
@@ -90,6 +98,7 @@ notes:
     (C(MalformedPolicy), "Invalid principal in policy"). Run the task again if that happens.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """
@@ -171,6 +180,7 @@ def argument_spec():
         cloudtrail_log_account=dict(type="str"),
         cloudtrail_s3_key_prefix=dict(type="str", no_log=False),
         aws_partition=dict(PARTITION_OPTION),
+        aws_account_id=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
 

@@ -138,6 +138,8 @@ options:
     description:
       - The AWS account the role must be in (12 digits).
       - When set, the task fails before any write if the credentials belong to another account.
+      - With O(assume_role_name), the account the role is assumed in; with O(assume_role_name) or
+        O(assume_role_arn) the assumed role's identity must be in this account too.
     type: str
 notes:
   - Supports check mode and diff mode. In diff mode, RV(diff.before) and RV(diff.after) show the
@@ -152,6 +154,7 @@ notes:
     C(cab8a31a-1906-4287-a0d8-4eef66b95f6e), audience C(api://d4230588-5f84-4281-a9c7-2c15194b28f7).
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.aws.tags
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
@@ -173,6 +176,12 @@ EXAMPLES = r"""
 - name: Show the ARN to give to the Sentinel S3 data connector
   ansible.builtin.debug:
     msg: "{{ s3_role.role.arn }} ({{ s3_role.ownership }})"
+
+- name: From hub credentials, create the role in a member account of the organization
+  sentinel.aws.s3_connector_role:
+    workspace_id: 2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c
+    aws_account_id: "210987654321"
+    assume_role_name: OrganizationAccountAccessRole
 
 # Azure/Azure-Sentinel #11980: for a while Sentinel presented MicrosoftDefenderForClouds_<workspace
 # ID> as the session name. Both exact names keep the role tied to this workspace.
@@ -332,7 +341,7 @@ diff:
                "permissions_boundary": null}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import s3_module
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import iam_role
 from ansible_collections.sentinel.aws.plugins.module_utils import s3_role
@@ -358,11 +367,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec(),
-        mutually_exclusive=[("workspace_id", "session_names")],
-        supports_check_mode=True,
-    )
+    module = s3_module(argument_spec(), mutually_exclusive=[("workspace_id", "session_names")])
     iam_role.run_module(module, lambda api: role_spec(module, api))
 
 

@@ -79,6 +79,8 @@ options:
     description:
       - The AWS account the queue must be in (12 digits). When set, the task fails before any write if
         the credentials belong to another account.
+      - With O(assume_role_name), the account the role is assumed in; with O(assume_role_name) or
+        O(assume_role_arn) the assumed role's identity must be in this account too.
     type: str
 notes:
   - Supports check mode and diff mode. In diff mode, RV(diff.before) and RV(diff.after) show the
@@ -87,6 +89,7 @@ notes:
     notification is saved, and refuses the notification when the queue policy does not let it.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """
@@ -174,7 +177,7 @@ diff:
       sample: {"policy": {}, "tags": {"sentinel.aws:managed": "true"}}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import s3_module
 from ansible_collections.sentinel.aws.plugins.module_utils.s3_connector import PARTITION_OPTION
 from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import log_queue
@@ -194,7 +197,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = s3_module(argument_spec())
     aws_module.run_module(module, lambda: ensure(module))
 
 

@@ -73,6 +73,14 @@ options:
     type: list
     elements: str
     default: ["s3:ObjectCreated:*"]
+  aws_account_id:
+    description:
+      - The AWS account the module must work in (12 digits). When set, the task fails before any
+        call that reads or writes the bucket's notifications if the credentials act on another account - checked with one
+        C(sts:GetCallerIdentity) call, or, with O(assume_role_name) or O(assume_role_arn), against
+        the assumed role's identity with no extra call.
+      - With O(assume_role_name), the account the role is assumed in.
+    type: str
 notes:
   - Supports check mode and diff mode. In diff mode, RV(diff.before) and RV(diff.after) show the
     bucket's whole notification configuration.
@@ -82,6 +90,7 @@ notes:
     with M(sentinel.aws.s3_log_queue) first.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """
@@ -132,7 +141,7 @@ diff:
       sample: {"TopicConfigurations": [], "QueueConfigurations": []}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import s3_module
 from ansible_collections.sentinel.aws.plugins.module_utils import aws_module
 from ansible_collections.sentinel.aws.plugins.module_utils import bucket_notification
 from ansible_collections.sentinel.aws.plugins.module_utils import s3_connector
@@ -147,11 +156,12 @@ def argument_spec():
         prefix=dict(type="str"),
         suffix=dict(type="str", default=s3_connector.OBJECT_SUFFIX),
         events=dict(type="list", elements="str", default=list(bucket_notification.DEFAULT_EVENTS)),
+        aws_account_id=dict(type="str"),
     )
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = s3_module(argument_spec(), check_caller=True)
     aws_module.run_module(module, lambda: ensure(module))
 
 

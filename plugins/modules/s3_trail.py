@@ -99,6 +99,8 @@ options:
     description:
       - The AWS account the trail must be in (12 digits). When set, the task fails before any write if
         the credentials belong to another account.
+      - With O(assume_role_name), the account the role is assumed in; with O(assume_role_name) or
+        O(assume_role_arn) the assumed role's identity must be in this account too.
     type: str
   aws_partition:
     description:
@@ -122,6 +124,7 @@ notes:
     O(aws_partition=aws-us-gov) and a GovCloud region.
 extends_documentation_fragment:
   - sentinel.aws.aws
+  - sentinel.aws.aws.assume_role
   - sentinel.aws.attributes
   - sentinel.aws.attributes.actiongroup_aws
 """

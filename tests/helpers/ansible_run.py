@@ -172,15 +172,26 @@ def run_module(
 def run_module_cases(
     module: str, cases: list[dict[str, Any]], *, env: dict[str, str] | None = None, timeout: float = 600
 ) -> list[dict[str, Any]]:
-    """Run ``sentinel.aws.<module>`` once per argument dict, as tasks of one playbook; their results in order.
+    """Run ``sentinel.aws.<module>`` once per argument dict, as tasks of one playbook; their results in order."""
+    return run_task_cases([(module, args) for args in cases], env=env, timeout=timeout)
+
+
+def run_task_cases(
+    cases: list[tuple[str, dict[str, Any]]], *, env: dict[str, str] | None = None, timeout: float = 600
+) -> list[dict[str, Any]]:
+    """Run each (module, arguments) as a task of one playbook; their results in order.
 
     One ansible-playbook start instead of one per case; each task runs with ``ignore_errors`` so
     every case yields the module's own result.
     """
-    fqcn = module if "." in module else f"sentinel.aws.{module}"
     tasks: list[dict[str, Any]] = [
-        {"name": f"case {index}", fqcn: args, "register": f"case{index}", "ignore_errors": True}
-        for index, args in enumerate(cases)
+        {
+            "name": f"case {index}",
+            module if "." in module else f"sentinel.aws.{module}": args,
+            "register": f"case{index}",
+            "ignore_errors": True,
+        }
+        for index, (module, args) in enumerate(cases)
     ]
     with tempfile.TemporaryDirectory() as scratch:
         results = Path(scratch) / "results.json"
@@ -191,5 +202,5 @@ def run_module_cases(
         run = run_playbook(playbook, env=env, timeout=timeout)
         outcomes = json.loads(results.read_text()) if results.exists() else []
     if len(outcomes) != len(cases):
-        raise AssertionError(f"{len(outcomes)} results for {len(cases)} cases of {fqcn}:\n{run.output}")
+        raise AssertionError(f"{len(outcomes)} results for {len(cases)} cases:\n{run.output}")
     return outcomes

@@ -12,36 +12,14 @@ from typing import Any
 
 import pytest
 from sandbox import Sandbox
-from sandbox.aws import credentials_for
 
 from helpers.ansible_run import run_module, run_module_cases, run_playbook
+from helpers.hub import ACCESS_ROLE, HUB, hub_env, member_account
 from helpers.iam_state import role_state
 from helpers.onboarding import ONBOARD, REPORT_ENV, ROLE_NAME, report_rows, role_vars
 
-HUB = "111111111111"
-ACCESS_ROLE = "OrganizationAccountAccessRole"
 WS = "2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c"
 EXTERNAL_SECRET = "hub-external-id-never-shown"
-
-
-def hub_env(sb: Sandbox) -> dict[str, str]:
-    """The sandbox's environment with the hub account's keys."""
-    keys = credentials_for(HUB)
-    return dict(
-        sb.env, AWS_ACCESS_KEY_ID=keys["aws_access_key_id"], AWS_SECRET_ACCESS_KEY=keys["aws_secret_access_key"]
-    )
-
-
-def member_account(sb: Sandbox, name: str = "member") -> str:
-    """A new account of the hub's organization (made on first use), with moto's OrganizationAccountAccessRole."""
-    organizations = sb.aws.client("organizations", account_id=HUB)
-    try:
-        organizations.describe_organization()
-    except organizations.exceptions.AWSOrganizationsNotInUseException:
-        organizations.create_organization(FeatureSet="ALL")
-    status = organizations.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
-    sb.aws.reset()  # the log starts with the module's own calls
-    return status["AccountId"]
 
 
 def role_args(account: str, **overrides: Any) -> dict[str, Any]:

@@ -103,3 +103,34 @@ def test_the_workspace_is_named_one_way() -> None:
         with_(s3_workspace_name=None, s3_resource_group=None, s3_workspace_resource_id="/subscriptions/x")
     )
     assert malformed.startswith("s3_workspace_resource_id")
+
+
+@pytest.mark.parametrize(
+    ("hub", "words"),
+    [
+        ({"s3_assume_role_name": "bad name"}, "s3_assume_role_name must be"),
+        (
+            {"s3_assume_role_name": "r", "s3_assume_role_arn": "arn:aws:iam::123456789012:role/r"},
+            "s3_assume_role_arn and s3_assume_role_name are mutually exclusive",
+        ),
+        (
+            {"s3_assume_role_arn": "arn:aws:iam::222222222222:role/r"},
+            "not the expected account 123456789012 (s3_aws_account_id)",
+        ),
+        ({"s3_assume_role_name": "r", "s3_assume_role_session_name": "s"}, "s3_assume_role_session_name"),
+        ({"s3_assume_role_external_id": "abc"}, "s3_assume_role_external_id is used only with"),
+        ({"s3_assume_role_name": "r", "s3_assume_role_external_id": "a secret"}, "s3_assume_role_external_id must"),
+    ],
+)
+def test_hub_credential_variables_are_checked_with_the_modules_rule(hub: dict[str, Any], words: str) -> None:
+    [error] = check(with_(**hub))
+    assert words in error
+    assert "a secret" not in error  # the external ID is never shown
+
+
+def test_hub_credential_variables_that_fit_pass() -> None:
+    hub = {"s3_assume_role_name": "OrganizationAccountAccessRole", "s3_assume_role_external_id": "ext-id"}
+    assert check(with_(s3_assume_role_session_name="sentinel-aws", **hub)) == []
+    assert (
+        check(with_(s3_assume_role_arn="arn:aws-us-gov:iam::123456789012:role/r", s3_aws_partition="aws-us-gov")) == []
+    )

@@ -11,6 +11,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.assume_role import (
     ASSUME_ROLE_OPTIONS,
     assumed_account,
     check_assumed_account,
+    hub_request,
 )
 from ansible_collections.sentinel.aws.plugins.module_utils.validation import InvalidInput, assume_role_request
 
@@ -99,3 +100,34 @@ def test_the_assumed_identity_must_be_in_the_guarded_account():
         check_assumed_account(MEMBER, request, "arn:aws:sts::999999999999:assumed-role/r/sentinel-aws")
     with pytest.raises(InvalidInput, match="unexpected assumed-role ARN"):
         assumed_account(f"arn:aws:iam::{MEMBER}:user/u")
+
+
+def test_a_module_whose_guard_is_aws_account_id_assumes_a_name_in_that_account():
+    params = {"assume_role_name": "OrganizationAccountAccessRole", "aws_account_id": MEMBER, "account_id": "x"}
+    assert hub_request(params, "aws-us-gov", "aws_account_id")["RoleArn"] == (
+        f"arn:aws-us-gov:iam::{MEMBER}:role/OrganizationAccountAccessRole"
+    )
+    assert hub_request({"assume_role_name": "r", "account_id": MEMBER}, "aws")["RoleArn"].endswith(f"{MEMBER}:role/r")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"assume_role_name": "r"}, "^assume_role_name needs aws_account_id"),
+        ({"assume_role_name": "r", "aws_account_id": "12"}, "^aws_account_id must be an AWS account ID"),
+        (
+            {"assume_role_arn": "arn:aws:iam::222222222222:role/r", "aws_account_id": MEMBER},
+            f"not the expected account {MEMBER} \\(aws_account_id\\)",
+        ),
+    ],
+)
+def test_messages_name_the_modules_own_guard_option(params, message):
+    with pytest.raises(InvalidInput, match=message):
+        hub_request(params, "aws", "aws_account_id")
+
+
+def test_the_assumed_identity_check_names_the_guard_option():
+    with pytest.raises(InvalidInput, match="^aws_account_id: the role"):
+        check_assumed_account(
+            MEMBER, {"RoleArn": "r"}, "arn:aws:sts::999999999999:assumed-role/r/s", option="aws_account_id"
+        )
