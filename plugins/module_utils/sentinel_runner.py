@@ -67,14 +67,36 @@ def workspace_details(params: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @reports_bad_input
-def aws_connectors(params: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """data_connector_info: the workspace's AWS connectors, optionally of one ID or one role ARN."""
+def aws_connectors(params: Dict[str, Any]) -> Dict[str, Any]:
+    """data_connector_info: {connectors}, the workspace's AWS connectors, optionally of one ID or one role ARN.
+
+    With workspace_details, also {workspace} (workspace_info's keys but sentinel_enabled), read in
+    the same sign-in: one token for both reads, where two module runs fetch two. Both reads are
+    made even when the first fails, and the SentinelError of a failure carries what was read (the
+    workspace's error first): a caller that has the workspace ID from elsewhere can still use the
+    list, and one that offboards can still use the workspace ID when Sentinel is off.
+    """
     reference = workspace_reference(params)
     connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
     if params["aws_role_arn"]:
         parse_role_arn("aws_role_arn", params["aws_role_arn"])
-    connectors = list_connectors(open_sentinel(params, reference))
-    return filter_connectors(connectors, connector_id, params["aws_role_arn"])
+    api = open_sentinel(params, reference)
+    if not params["workspace_details"]:
+        return dict(connectors=filter_connectors(list_connectors(api), connector_id, params["aws_role_arn"]))
+    read: Dict[str, Any] = {}
+    errors: List[SentinelError] = []
+    try:
+        read["workspace"] = api.get_workspace()
+    except SentinelError as error:
+        errors.append(error)
+    try:
+        read["connectors"] = filter_connectors(list_connectors(api), connector_id, params["aws_role_arn"])
+    except SentinelError as error:
+        errors.append(error)
+    if errors:
+        details = {key: value for error in reversed(errors) for key, value in error.details.items()}
+        raise SentinelError(errors[0].msg, errors[0].service, **details, **read)
+    return read
 
 
 def list_connectors(api: SentinelApi) -> List[Dict[str, Any]]:

@@ -21,6 +21,7 @@ from helpers.onboarding import (
     ROLE_NAME,
     SENTINEL_PRINCIPAL,
     accounts_inventory,
+    azure_sign_in_requests,
     report_rows,
     role_vars,
 )
@@ -34,6 +35,8 @@ def play(sb: Sandbox, playbook: Path = ONBOARD, **kwargs: Any) -> PlaybookRun:
 
 
 EVENTS_LAND = "Events land in the AWSCloudTrail table"
+# What one Azure module run asks before its first ARM call (the sandbox's cloud is a metadata URL).
+SIGN_IN = ["endpoints", "openid-configuration", "token"]
 
 
 def assert_ok(run: PlaybookRun) -> None:
@@ -392,6 +395,8 @@ def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox
     # One workspace, three accounts: one workspace read and one connector list (which proves
     # Sentinel is enabled: no onboarding-state read).
     assert arm_reads(sb, azure_before) == ["connectors/law-sentinel", "workspace/law-sentinel"]
+    # Both in one module run: one Azure sign-in (discovery and token) for the whole converged run.
+    assert azure_sign_in_requests(sb, azure_before) == SIGN_IN
     # data_connector did not run, yet each account's fact names its connector (the report shows it).
     reported = {row["account_id"]: row["connector_id"] for row in report_rows(again)}
     for account in accounts.values():
