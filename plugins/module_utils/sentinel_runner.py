@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    CLOUDTRAIL_KIND,
     NOT_ONBOARDED,
     PROVIDER_NOT_REGISTERED,
     S3_KIND,
@@ -37,6 +38,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     is_retryable_put_refusal,
     planned_connector,
     retry_within,
+    same_id,
     select_for_removal,
     workspace_reference,
 )
@@ -177,7 +179,9 @@ def s3_spec(params: Dict[str, Any], role_arn: Optional[str]) -> Dict[str, Any]:
 
 @reports_bad_input
 def data_connector(params: Dict[str, Any], check_mode: bool, with_diff: bool) -> Dict[str, Any]:
-    """data_connector: {changed, connector}, and diff when with_diff (--diff)."""
+    """data_connector: {changed, connector}, and diff when with_diff (--diff); with connectors, {changed, connectors}."""
+    if params["connectors"] is not None:
+        return data_connectors(params, check_mode, with_diff)
     spec = connector_spec(params)
     api = open_sentinel(params, spec["workspace"])
     ensure = ensure_present if spec["state"] == "present" else ensure_absent
@@ -185,6 +189,73 @@ def data_connector(params: Dict[str, Any], check_mode: bool, with_diff: bool) ->
     if not with_diff:
         del result["diff"]
     return result
+
+
+def connector_specs(params: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The connectors option: one spec per element (its role, ID and logs state), all checked before any call."""
+    if params["kind"] != CLOUDTRAIL_KIND or params["state"] != "present":
+        raise InvalidInput("connectors is for kind %s with state present only" % CLOUDTRAIL_KIND)
+    if not params["connectors"]:
+        raise InvalidInput("connectors must list at least one connector")
+    specs: List[Dict[str, Any]] = []
+    for index, element in enumerate(params["connectors"]):
+        logs_enabled = params["logs_enabled"] if element["logs_enabled"] is None else element["logs_enabled"]
+        given = dict(params, aws_role_arn=element["aws_role_arn"], connector_id=element["connector_id"])
+        try:
+            spec = connector_spec(dict(given, logs_enabled=logs_enabled))
+        except InvalidInput as exc:
+            raise InvalidInput("connectors[%d]: %s" % (index, exc)) from None
+        if any(same_id(spec["role_arn"], other["role_arn"]) for other in specs):
+            raise InvalidInput("connectors[%d]: aws_role_arn %s is listed twice" % (index, element["aws_role_arn"]))
+        specs.append(spec)
+    return specs
+
+
+def data_connectors(params: Dict[str, Any], check_mode: bool, with_diff: bool) -> Dict[str, Any]:
+    """data_connector with connectors: several CloudTrail connectors of one workspace in one sign-in.
+
+    The connector list is read once for all. A connector that fails (refused PUT, role never
+    assumable, conflicting ID) is its element's failure and does not stop the others; the run then
+    fails naming each, and still returns every element's result.
+    """
+    specs = connector_specs(params)
+    api = open_sentinel(params, specs[0]["workspace"])
+    results = ensure_present_each(api, specs, check_mode)
+    # --diff: before and after of each connector that changes, keyed by its role ARN.
+    diffs = {r["aws_role_arn"]: r.pop("diff", None) for r in results}
+    summary = dict(changed=any(r["changed"] for r in results), connectors=results)
+    if with_diff:
+        changed = [r["aws_role_arn"] for r in results if r["changed"]]
+        summary["diff"] = {side: {arn: diffs[arn][side] for arn in changed} for side in ("before", "after")}
+    failed = [r for r in results if r["failed"]]
+    if failed:
+        raise SentinelError(
+            "%d of %d connectors failed: %s"
+            % (len(failed), len(results), "; ".join("%s: %s" % (r["aws_role_arn"], r["msg"]) for r in failed)),
+            **summary,
+        )
+    return summary
+
+
+def ensure_present_each(
+    api: SentinelApi, specs: List[Dict[str, Any]], check_mode: bool, sleep: Callable[[float], None] = time.sleep
+) -> List[Dict[str, Any]]:
+    """Create or converge each spec's connector, from one read of the list: per spec {aws_role_arn, changed,
+    connector, diff, failed, msg}. A failure of one spec (SentinelError, InvalidInput) is its result's."""
+    connectors, enabled_sentinel = read_connectors(api, specs[0]["ensure_sentinel"], check_mode)
+    results = []
+    for spec in specs:
+        result = dict(aws_role_arn=spec["role_arn"], changed=False, connector={}, failed=False, msg="")
+        try:
+            result.update(converge_connector(api, spec, connectors, enabled_sentinel, check_mode, sleep))
+        except (SentinelError, InvalidInput) as exc:
+            result.update(failed=True, msg=getattr(exc, "msg", str(exc)))
+        else:
+            written = result["connector"]
+            # The next specs see this one (an ID given twice is then refused as Sentinel would).
+            connectors = [c for c in connectors if not same_id(c.get("name"), written.get("name"))] + [written]
+        results.append(result)
+    return results
 
 
 def ensure_present(
@@ -195,6 +266,18 @@ def ensure_present(
     sleep is how the PUT waits between attempts while Sentinel cannot assume the role yet.
     """
     connectors, enabled_sentinel = read_connectors(api, spec["ensure_sentinel"], check_mode)
+    return converge_connector(api, spec, connectors, enabled_sentinel, check_mode, sleep)
+
+
+def converge_connector(
+    api: SentinelApi,
+    spec: Dict[str, Any],
+    connectors: List[Dict[str, Any]],
+    enabled_sentinel: bool,
+    check_mode: bool,
+    sleep: Callable[[float], None],
+) -> Dict[str, Any]:
+    """ensure_present on a connector list already read: {changed, connector, diff}."""
     current, target_id = find_connector(
         connectors, spec["kind"], spec["role_arn"], spec["connector_id"], spec["destination_table"]
     )

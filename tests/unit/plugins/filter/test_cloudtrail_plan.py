@@ -301,6 +301,8 @@ def test_the_role_filters_import_neither_boto3_nor_the_azure_sdk():
         "cloudtrail_outcome",
         "cloudtrail_report",
         "cloudtrail_verify_batch",
+        "cloudtrail_connector_batch",
+        "cloudtrail_connector_written",
     )
     imported = "; ".join("import ansible_collections.sentinel.aws.plugins.filter.%s" % name for name in filters)
     heavy = "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'azure')))"
