@@ -16,8 +16,8 @@ author:
 description:
   - Takes one account's noted variables (the role's C(cloudtrail__account) fact) and the registered
     result of the read the role makes once per workspace (C(sentinel.aws.data_connector_info) with
-    C(workspace_details), looped over the workspaces of the play batch: the workspace and its
-    connectors), and returns
+    C(workspace_details), looped over the workspaces of the play batch, which reads the workspace and
+    its connectors), and returns
     the plan for the account, why it must stop before any change, the role ARN, the workspace ID to
     use as external ID, the connector that already reads through the account's role, and the tasks
     file the role includes.

@@ -15,10 +15,10 @@ WORKSPACE = {"key": KEY, "options": {"resource_group": "rg-sentinel", "workspace
 OTHER = {"key": "/rg-sentinel/law-other/", "options": {"resource_group": "rg-sentinel", "workspace_name": "law-other"}}
 
 
-def account(number: str, workspace: dict[str, Any] = WORKSPACE, **overrides: Any) -> dict[str, Any]:
+def account(number: str, workspace: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
     base = {
         "input_errors": [],
-        "workspace": workspace,
+        "workspace": workspace or WORKSPACE,
         "state": "present",
         "aws_account_id": number * 12,
         "role_path": "/",
