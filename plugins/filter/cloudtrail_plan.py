@@ -15,8 +15,9 @@ author:
   - sentinel.aws maintainers (@sentinel-aws)
 description:
   - Takes one account's noted variables (the role's C(cloudtrail__account) fact) and the registered
-    results of the two reads the role makes once per workspace (C(sentinel.aws.workspace_info) and
-    C(sentinel.aws.data_connector_info), looped over the workspaces of the play batch), and returns
+    result of the read the role makes once per workspace (C(sentinel.aws.data_connector_info) with
+    C(workspace_details), looped over the workspaces of the play batch, which reads the workspace and
+    its connectors), and returns
     the plan for the account, why it must stop before any change, the role ARN, the workspace ID to
     use as external ID, the connector that already reads through the account's role, and the tasks
     file the role includes.
@@ -43,11 +44,11 @@ options:
     type: dict
     required: true
   workspace_reads:
-    description: The registered result of the C(sentinel.aws.workspace_info) loop over the workspaces (C(item.key) is the workspace key).
-    type: dict
-    required: true
-  connector_reads:
-    description: The registered result of the C(sentinel.aws.data_connector_info) loop over the same workspaces.
+    description:
+      - The registered result of the C(sentinel.aws.data_connector_info) loop (with C(workspace_details)) over
+        the workspaces (C(item.key) is the workspace key).
+      - Each loop result holds C(workspace) when the workspace was read, C(connectors) when they were listed,
+        and C(msg) (the workspace's error first) and C(sentinel_enabled) when a read failed.
     type: dict
     required: true
 """
@@ -55,7 +56,7 @@ options:
 EXAMPLES = r"""
 - name: Include the tasks the account needs
   ansible.builtin.include_tasks: >-
-    {{ (cloudtrail__account | sentinel.aws.cloudtrail_plan(cloudtrail__workspace_reads, cloudtrail__connector_reads)).tasks_file }}
+    {{ (cloudtrail__account | sentinel.aws.cloudtrail_plan(cloudtrail__workspace_reads)).tasks_file }}
 """
 
 RETURN = r"""
@@ -123,14 +124,14 @@ def read_of(reads: Optional[Reads], account: Dict[str, Any]) -> Dict[str, Any]:
     return next((r for r in (reads or {}).get("results", []) if (r.get("item") or {}).get("key") == key), {})
 
 
-def workspace_reason(account: Dict[str, Any], workspace_read: Dict[str, Any], connector_read: Dict[str, Any]) -> str:
+def workspace_reason(account: Dict[str, Any], read: Dict[str, Any]) -> str:
     """Why the account's workspace cannot be used ('' when it can): its reads failed, or Sentinel is off."""
-    if not account["external_id"] and "workspace" not in workspace_read:
-        # A failed workspace read explains more than the connector list that failed after it.
-        return workspace_read.get("msg") or "the workspace was not read"
-    if "connectors" in connector_read:
+    if not account["external_id"] and "workspace" not in read:
+        # The module reports a failed workspace read first: it explains more than the list that failed after it.
+        return read.get("msg") or "the workspace was not read"
+    if "connectors" in read:
         return ""
-    if connector_read.get("sentinel_enabled") is False:
+    if read.get("sentinel_enabled") is False:
         # The connector list is refused when Sentinel is off. Offboarding has nothing to remove
         # there; onboarding goes on only if data_connector may enable Sentinel.
         if account["state"] == "absent" or account["ensure_sentinel"]:
@@ -139,7 +140,7 @@ def workspace_reason(account: Dict[str, Any], workspace_read: Dict[str, Any], co
             "Microsoft Sentinel is not enabled on workspace %s: enable it, or set cloudtrail_ensure_sentinel to true"
             % workspace_label(account)
         )
-    return workspace_read.get("msg") or connector_read.get("msg") or "the data connectors were not listed"
+    return read.get("msg") or "the data connectors were not listed"
 
 
 def external_id_reason(account: Dict[str, Any], workspace: Dict[str, Any]) -> str:
@@ -203,14 +204,12 @@ def onboarding_connector(account: Dict[str, Any], arn: str, connectors: List[Dic
     return current or {}
 
 
-def cloudtrail_plan(
-    account: Dict[str, Any], workspace_reads: Optional[Reads], connector_reads: Optional[Reads]
-) -> Dict[str, Any]:
+def cloudtrail_plan(account: Dict[str, Any], workspace_reads: Optional[Reads]) -> Dict[str, Any]:
     """The plan for one account (see RETURN)."""
     arn = role_arn(COMMERCIAL_PARTITION, account["aws_account_id"], account["role_path"], account["role_name"])
-    workspace_read, connector_read = read_of(workspace_reads, account), read_of(connector_reads, account)
-    workspace = workspace_read.get("workspace") or {}
-    connectors = connector_read.get("connectors") or []
+    read = read_of(workspace_reads, account)
+    workspace = read.get("workspace") or {}
+    connectors = read.get("connectors") or []
     plan = {
         "stop_reason": "",
         "role_arn": arn,
@@ -221,9 +220,7 @@ def cloudtrail_plan(
         "connector_to_remove": False,
     }
     reason = (
-        "; ".join(account["input_errors"])
-        or workspace_reason(account, workspace_read, connector_read)
-        or external_id_reason(account, workspace)
+        "; ".join(account["input_errors"]) or workspace_reason(account, read) or external_id_reason(account, workspace)
     )
     if not reason and account["state"] == "absent":
         reason = offboarding_reason(account, arn, connectors)

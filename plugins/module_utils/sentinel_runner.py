@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
+    CLOUDTRAIL_KIND,
     NOT_ONBOARDED,
     PROVIDER_NOT_REGISTERED,
     S3_KIND,
@@ -37,6 +38,7 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import (
     is_retryable_put_refusal,
     planned_connector,
     retry_within,
+    same_id,
     select_for_removal,
     workspace_reference,
 )
@@ -67,14 +69,36 @@ def workspace_details(params: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @reports_bad_input
-def aws_connectors(params: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """data_connector_info: the workspace's AWS connectors, optionally of one ID or one role ARN."""
+def aws_connectors(params: Dict[str, Any]) -> Dict[str, Any]:
+    """data_connector_info: {connectors}, the workspace's AWS connectors, optionally of one ID or one role ARN.
+
+    With workspace_details, also {workspace} (workspace_info's keys but sentinel_enabled), read in
+    the same sign-in: one token for both reads, where two module runs fetch two. Both reads are
+    made even when the first fails, and the SentinelError of a failure carries what was read (the
+    workspace's error first): a caller that has the workspace ID from elsewhere can still use the
+    list, and one that offboards can still use the workspace ID when Sentinel is off.
+    """
     reference = workspace_reference(params)
     connector_id = check_guid("connector_id", params["connector_id"]) if params["connector_id"] else None
     if params["aws_role_arn"]:
         parse_role_arn("aws_role_arn", params["aws_role_arn"])
-    connectors = list_connectors(open_sentinel(params, reference))
-    return filter_connectors(connectors, connector_id, params["aws_role_arn"])
+    api = open_sentinel(params, reference)
+    if not params["workspace_details"]:
+        return dict(connectors=filter_connectors(list_connectors(api), connector_id, params["aws_role_arn"]))
+    read: Dict[str, Any] = {}
+    errors: List[SentinelError] = []
+    try:
+        read["workspace"] = api.get_workspace()
+    except SentinelError as error:
+        errors.append(error)
+    try:
+        read["connectors"] = filter_connectors(list_connectors(api), connector_id, params["aws_role_arn"])
+    except SentinelError as error:
+        errors.append(error)
+    if errors:
+        details = {key: value for error in reversed(errors) for key, value in error.details.items()}
+        raise SentinelError(errors[0].msg, errors[0].service, **details, **read)
+    return read
 
 
 def list_connectors(api: SentinelApi) -> List[Dict[str, Any]]:
@@ -155,7 +179,9 @@ def s3_spec(params: Dict[str, Any], role_arn: Optional[str]) -> Dict[str, Any]:
 
 @reports_bad_input
 def data_connector(params: Dict[str, Any], check_mode: bool, with_diff: bool) -> Dict[str, Any]:
-    """data_connector: {changed, connector}, and diff when with_diff (--diff)."""
+    """data_connector: {changed, connector}, and diff when with_diff (--diff); with connectors, {changed, connectors}."""
+    if params["connectors"] is not None:
+        return data_connectors(params, check_mode, with_diff)
     spec = connector_spec(params)
     api = open_sentinel(params, spec["workspace"])
     ensure = ensure_present if spec["state"] == "present" else ensure_absent
@@ -163,6 +189,73 @@ def data_connector(params: Dict[str, Any], check_mode: bool, with_diff: bool) ->
     if not with_diff:
         del result["diff"]
     return result
+
+
+def connector_specs(params: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The connectors option: one spec per element (its role, ID and logs state), all checked before any call."""
+    if params["kind"] != CLOUDTRAIL_KIND or params["state"] != "present":
+        raise InvalidInput("connectors is for kind %s with state present only" % CLOUDTRAIL_KIND)
+    if not params["connectors"]:
+        raise InvalidInput("connectors must list at least one connector")
+    specs: List[Dict[str, Any]] = []
+    for index, element in enumerate(params["connectors"]):
+        logs_enabled = params["logs_enabled"] if element["logs_enabled"] is None else element["logs_enabled"]
+        given = dict(params, aws_role_arn=element["aws_role_arn"], connector_id=element["connector_id"])
+        try:
+            spec = connector_spec(dict(given, logs_enabled=logs_enabled))
+        except InvalidInput as exc:
+            raise InvalidInput("connectors[%d]: %s" % (index, exc)) from None
+        if any(same_id(spec["role_arn"], other["role_arn"]) for other in specs):
+            raise InvalidInput("connectors[%d]: aws_role_arn %s is listed twice" % (index, element["aws_role_arn"]))
+        specs.append(spec)
+    return specs
+
+
+def data_connectors(params: Dict[str, Any], check_mode: bool, with_diff: bool) -> Dict[str, Any]:
+    """data_connector with connectors: several CloudTrail connectors of one workspace in one sign-in.
+
+    The connector list is read once for all. A connector that fails (refused PUT, role never
+    assumable, conflicting ID) is its element's failure and does not stop the others; the run then
+    fails naming each, and still returns every element's result.
+    """
+    specs = connector_specs(params)
+    api = open_sentinel(params, specs[0]["workspace"])
+    results = ensure_present_each(api, specs, check_mode)
+    # --diff: before and after of each connector that changes, keyed by its role ARN.
+    diffs = {r["aws_role_arn"]: r.pop("diff", None) for r in results}
+    summary = dict(changed=any(r["changed"] for r in results), connectors=results)
+    if with_diff:
+        changed = [r["aws_role_arn"] for r in results if r["changed"]]
+        summary["diff"] = {side: {arn: diffs[arn][side] for arn in changed} for side in ("before", "after")}
+    failed = [r for r in results if r["failed"]]
+    if failed:
+        raise SentinelError(
+            "%d of %d connectors failed: %s"
+            % (len(failed), len(results), "; ".join("%s: %s" % (r["aws_role_arn"], r["msg"]) for r in failed)),
+            **summary,
+        )
+    return summary
+
+
+def ensure_present_each(
+    api: SentinelApi, specs: List[Dict[str, Any]], check_mode: bool, sleep: Callable[[float], None] = time.sleep
+) -> List[Dict[str, Any]]:
+    """Create or converge each spec's connector, from one read of the list: per spec {aws_role_arn, changed,
+    connector, diff, failed, msg}. A failure of one spec (SentinelError, InvalidInput) is its result's."""
+    connectors, enabled_sentinel = read_connectors(api, specs[0]["ensure_sentinel"], check_mode)
+    results = []
+    for spec in specs:
+        result = dict(aws_role_arn=spec["role_arn"], changed=False, connector={}, failed=False, msg="")
+        try:
+            result.update(converge_connector(api, spec, connectors, enabled_sentinel, check_mode, sleep))
+        except (SentinelError, InvalidInput) as exc:
+            result.update(failed=True, msg=getattr(exc, "msg", str(exc)))
+        else:
+            written = result["connector"]
+            # The next specs see this one (an ID given twice is then refused as Sentinel would).
+            connectors = [c for c in connectors if not same_id(c.get("name"), written.get("name"))] + [written]
+        results.append(result)
+    return results
 
 
 def ensure_present(
@@ -179,6 +272,18 @@ def ensure_present(
     reads it once for every account); otherwise it is read here.
     """
     connectors, enabled_sentinel = given_or_read_connectors(api, spec, check_mode, connectors)
+    return converge_connector(api, spec, connectors, enabled_sentinel, check_mode, sleep)
+
+
+def converge_connector(
+    api: SentinelApi,
+    spec: Dict[str, Any],
+    connectors: List[Dict[str, Any]],
+    enabled_sentinel: bool,
+    check_mode: bool,
+    sleep: Callable[[float], None],
+) -> Dict[str, Any]:
+    """ensure_present on a connector list already read: {changed, connector, diff}."""
     current, target_id = find_connector(
         connectors, spec["kind"], spec["role_arn"], spec["connector_id"], spec["destination_table"]
     )

@@ -33,6 +33,9 @@ description:
     the workspace or C(Microsoft.SecurityInsights) not registered. When the budget is spent the task
     fails showing Sentinel's own text.
   - A re-run with nothing to change reads the connector list once and writes nothing.
+  - With O(connectors), several C(AmazonWebServicesCloudTrail) connectors of the workspace are created or
+    converged in one run, with one sign-in and one read of the connector list for all (the
+    C(sentinel.aws.cloudtrail) role writes the connectors of a play batch so).
   - Sentinel refuses a second connector of the same kind and context under another name
     ("two connectors with different names and the same kind and context id"). Connectors left
     over from older set-ups are hidden in the portal but still returned by the API. When a PUT is
@@ -108,6 +111,29 @@ options:
         longer than the time left fails the task at once, naming the wait asked for and the HTTP status.
     type: int
     default: 60
+  connectors:
+    description:
+      - Several V(AmazonWebServicesCloudTrail) connectors of the workspace, each as O(aws_role_arn),
+        O(connector_id) and O(logs_enabled) describe one, created or converged in one run.
+      - Only with O(state=present) and O(kind=AmazonWebServicesCloudTrail); not with O(aws_role_arn) or
+        O(connector_id). An element that is not valid fails the task before any call to Azure.
+      - A connector that fails (a refused PUT, a role never assumable, a conflicting ID) does not stop the
+        others. The task then fails naming each failed connector, and still returns RV(connectors).
+      - O(wait_timeout) applies to each connector's retries; the task's time budget for Azure (the
+        larger of O(wait_timeout) and O(read_timeout)) is the whole run's.
+    type: list
+    elements: dict
+    suboptions:
+      aws_role_arn:
+        description: The IAM role Sentinel assumes for this connector, as O(aws_role_arn).
+        type: str
+        required: true
+      connector_id:
+        description: The connector's ID, as O(connector_id); derived from the role ARN when omitted.
+        type: str
+      logs_enabled:
+        description: As O(logs_enabled), whose value applies when this is omitted.
+        type: bool
   state:
     description:
       - V(present) creates or updates the connector; V(absent) removes it.
@@ -172,6 +198,16 @@ EXAMPLES = r"""
     sqs_urls:
       - https://sqs.us-east-1.amazonaws.com/123456789012/sentinel-aws-vpcflow
 
+- name: Connect several accounts in one run (one sign-in, one read of the connector list)
+  sentinel.aws.data_connector:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    connectors:
+      - aws_role_arn: arn:aws:iam::123456789012:role/MicrosoftSentinelRole
+      - aws_role_arn: arn:aws:iam::210987654321:role/MicrosoftSentinelRole
+        logs_enabled: false
+  register: aws_connectors
+
 - name: Remove that S3 connector
   sentinel.aws.data_connector:
     workspace_name: law-sentinel
@@ -187,7 +223,7 @@ connector:
   description:
     - The connector after the task (with O(state=absent), the connector removed, or empty).
     - In check mode, the connector as it would be; RV(connector.etag) is then the current one or null.
-  returned: always
+  returned: without O(connectors)
   type: dict
   contains:
     id:
@@ -226,6 +262,27 @@ connector:
       description: The connector's entity tag.
       type: str
       sample: 0300bf09-0000-0000-0000-5c37296e0000
+connectors:
+  description: With O(connectors), one result per element, in the order given.
+  returned: with O(connectors)
+  type: list
+  elements: dict
+  contains:
+    aws_role_arn:
+      description: The element's role ARN.
+      type: str
+    changed:
+      description: Whether this connector was (or in check mode would be) created or changed.
+      type: bool
+    connector:
+      description: The connector after the task, as RV(connector); empty when it failed.
+      type: dict
+    failed:
+      description: Whether this connector failed.
+      type: bool
+    msg:
+      description: Why it failed; empty otherwise.
+      type: str
 sentinel_enabled:
   description: V(false) when the connectors could not be listed because Microsoft Sentinel is not enabled
     on the workspace.
@@ -263,11 +320,21 @@ def main():
             ensure_sentinel=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=60),
             state=dict(type="str", default="present", choices=["present", "absent"]),
+            connectors=dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    aws_role_arn=dict(type="str", required=True),
+                    connector_id=dict(type="str"),
+                    logs_enabled=dict(type="bool"),
+                ),
+            ),
         ),
         required_if=[
-            ("state", "present", ["aws_role_arn"]),
+            ("state", "present", ["aws_role_arn", "connectors"], True),
             ("state", "absent", ["aws_role_arn", "connector_id"], True),
         ],
+        mutually_exclusive=[("connectors", "aws_role_arn"), ("connectors", "connector_id")],
     )
     try:
         result = data_connector(module.params, module.check_mode, module._diff)

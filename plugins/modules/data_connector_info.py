@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Lists the Amazon Web Services data connectors of a workspace (kinds
     C(AmazonWebServicesCloudTrail) and C(AmazonWebServicesS3)), or the one with a given ID or role ARN.
-  - Makes one read (the workspace's connector list, every page) and never writes.
+  - Makes one read (the workspace's connector list, every page), two with O(workspace_details), and never writes.
   - The list is read at the stable API version 2021-10-01, whose SDK has no model for C(AmazonWebServicesS3);
     S3 connectors are reported from the answer's JSON, with their role, queues and table.
 author:
@@ -29,6 +29,14 @@ options:
       - Only the connector(s) reading through this IAM role (compared without regard to case); for S3
         connectors, their C(roleArn).
     type: str
+  workspace_details:
+    description:
+      - Also read the workspace itself and return it as RV(workspace), in the same sign-in (one token
+        for both reads, where M(sentinel.aws.workspace_info) and this module would fetch one each).
+      - Both reads are made even when the first fails. The task then fails with the workspace's error
+        (else the list's), and still returns what could be read (RV(workspace) or RV(connectors)).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - sentinel.aws.azure
   - sentinel.aws.azure.workspace
@@ -48,6 +56,13 @@ EXAMPLES = r"""
 - name: Show which roles Sentinel reads through
   ansible.builtin.debug:
     msg: "{{ aws_connectors.connectors | map(attribute='aws_role_arn') | list }}"
+
+- name: The workspace ID and the connectors in one sign-in
+  sentinel.aws.data_connector_info:
+    workspace_name: law-sentinel
+    resource_group: rg-sentinel
+    workspace_details: true
+  register: sentinel_reads
 
 - name: The connector of one role
   sentinel.aws.data_connector_info:
@@ -97,6 +112,35 @@ connectors:
     etag:
       description: The connector's entity tag.
       type: str
+workspace:
+  description: The workspace, as M(sentinel.aws.workspace_info) returns it (without C(sentinel_enabled)).
+  returned: with O(workspace_details), when the workspace could be read
+  type: dict
+  contains:
+    name:
+      description: Workspace name.
+      type: str
+      sample: law-sentinel
+    resource_group:
+      description: Its resource group.
+      type: str
+      sample: rg-sentinel
+    subscription_id:
+      description: Its subscription.
+      type: str
+      sample: 0b1f6471-0000-4000-8000-00000000501b
+    id:
+      description: Its Azure resource ID.
+      type: str
+      sample: /subscriptions/0b1f6471-0000-4000-8000-00000000501b/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel
+    location:
+      description: Its Azure region.
+      type: str
+      sample: westeurope
+    customer_id:
+      description: The workspace ID (a GUID), the external ID of the IAM role Sentinel assumes.
+      type: str
+      sample: 6f5e4d3c-0000-4000-8000-0000000051a1
 sentinel_enabled:
   description: V(false) when the connectors could not be listed because Microsoft Sentinel is not enabled
     on the workspace.
@@ -119,12 +163,18 @@ from ansible_collections.sentinel.aws.plugins.module_utils.sentinel_runner impor
 
 
 def main():
-    module = workspace_module(dict(connector_id=dict(type="str"), aws_role_arn=dict(type="str")))
+    module = workspace_module(
+        dict(
+            connector_id=dict(type="str"),
+            aws_role_arn=dict(type="str"),
+            workspace_details=dict(type="bool", default=False),
+        )
+    )
     try:
-        connectors = aws_connectors(module.params)
+        read = aws_connectors(module.params)
     except SentinelError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
-    module.exit_json(changed=False, connectors=connectors)
+    module.exit_json(changed=False, **read)
 
 
 if __name__ == "__main__":

@@ -79,3 +79,15 @@ def accounts_inventory(path: Path, hosts: dict[str, dict[str, Any]], prefix: str
     }
     path.write_text(json.dumps(inventory))
     return path
+
+
+def azure_sign_in_requests(sb: Any, since: int = 0) -> list[str]:
+    """The emulator's sign-in requests after request number ``since``: cloud metadata discovery, OpenID
+    configuration and token, by the last part of their path (what each Azure module run pays before its
+    first ARM call; the issue-17 target counts them per run)."""
+    paths = [r["path"].split("?", 1)[0] for r in sb.azure.requests[since:]]
+    return [
+        path.rsplit("/", 1)[-1]
+        for path in paths
+        if path == "/metadata/endpoints" or path.endswith(("/openid-configuration", "/oauth2/v2.0/token"))
+    ]

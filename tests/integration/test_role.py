@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.sentinel.aws.plugins.module_utils.sentinel import CLOUDTRAIL_KIND, derive_connector_id
 from sandbox import Sandbox
 
 from helpers.ansible_run import PlaybookRun, run_playbook
@@ -21,6 +22,7 @@ from helpers.onboarding import (
     ROLE_NAME,
     SENTINEL_PRINCIPAL,
     accounts_inventory,
+    azure_sign_in_requests,
     report_rows,
     role_vars,
 )
@@ -34,6 +36,8 @@ def play(sb: Sandbox, playbook: Path = ONBOARD, **kwargs: Any) -> PlaybookRun:
 
 
 EVENTS_LAND = "Events land in the AWSCloudTrail table"
+# What one Azure module run asks before its first ARM call (the sandbox's cloud is a metadata URL).
+SIGN_IN = ["endpoints", "openid-configuration", "token"]
 
 
 def assert_ok(run: PlaybookRun) -> None:
@@ -376,6 +380,9 @@ def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox
     first = run_playbook(ONBOARD, extra_vars=shared, env=sb.env, inventory=inventory)
 
     assert first.returncode == 0, first.output
+    # Two sign-ins whatever the number of accounts: the shared read, and the connectors of all three
+    # written by one module run after their roles (one sign-in per account before issue 17).
+    assert azure_sign_in_requests(sb) == SIGN_IN * 2
     assert sorted(connector_role_arns(sb)) == sorted(f"arn:aws:iam::{a}:role/{ROLE_NAME}" for a in accounts.values())
     for account in accounts.values():
         statement = trust_statement(sb, account_id=account)
@@ -392,10 +399,52 @@ def test_accounts_of_one_workspace_from_extra_vars_share_its_reads(clean_sandbox
     # One workspace, three accounts: one workspace read and one connector list (which proves
     # Sentinel is enabled: no onboarding-state read).
     assert arm_reads(sb, azure_before) == ["connectors/law-sentinel", "workspace/law-sentinel"]
+    # Both in one module run: one Azure sign-in (discovery and token) for the whole converged run.
+    assert azure_sign_in_requests(sb, azure_before) == SIGN_IN
     # data_connector did not run, yet each account's fact names its connector (the report shows it).
     reported = {row["account_id"]: row["connector_id"] for row in report_rows(again)}
     for account in accounts.values():
         assert reported[account] == connectors[f"arn:aws:iam::{account}:role/{ROLE_NAME}"]
+
+
+def test_a_failing_account_among_healthy_ones_fails_alone_with_its_own_reason(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The connectors of the batch are written by one module run: its failures still land on their own accounts."""
+    sb = clean_sandbox
+    accounts = {"aws-ok": "111111111111", "aws-foreign": "222222222222", "aws-refused": "333333333333"}
+    # aws-foreign: a role of Sentinel's name that is not Sentinel's (an EC2 role): refused, no connector.
+    ec2_trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
+    sb.aws.client("iam", account_id="222222222222").create_role(
+        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(ec2_trust)
+    )
+    # aws-refused: its role is made, then Azure refuses its connector (and only its).
+    refused_id = derive_connector_id(CLOUDTRAIL_KIND, f"arn:aws:iam::333333333333:role/{ROLE_NAME}")
+    sb.azure.add_fault(method="PUT", path_contains=refused_id, status=403, code="AuthorizationFailed", times=100)
+    inventory = accounts_inventory(
+        tmp_path / "hosts.yml", {host: {"cloudtrail_aws_account_id": a} for host, a in accounts.items()}
+    )
+    shared = {k: v for k, v in role_vars(sb).items() if k not in ("cloudtrail_hosts", "cloudtrail_aws_account_id")}
+
+    run = run_playbook(ONBOARD, extra_vars=shared, env={**sb.env, **REPORT_ENV}, inventory=inventory)
+
+    assert run.returncode != 0
+    assert [run.stat("failed", host) for host in accounts] == [0, 1, 1], run.output
+    assert run.stat("changed", "aws-ok") == 2
+    assert connector_role_arns(sb) == [f"arn:aws:iam::111111111111:role/{ROLE_NAME}"]
+    assert ROLE_NAME in role_names(sb, account_id="333333333333")
+    rows = {row["account_id"]: row for row in report_rows(run)}
+    assert rows["111111111111"]["outcome"] == "created" and rows["111111111111"]["reason"] == ""
+    assert rows["222222222222"]["outcome"] == "failed" and "ec2.amazonaws.com" in rows["222222222222"]["reason"]
+    assert rows["333333333333"]["outcome"] == "failed"
+    assert "law-sentinel" in rows["333333333333"]["reason"] and "not authorized" in rows["333333333333"]["reason"]
+    # Each account's failure names only its own problem.
+    assert "333333333333" not in rows["222222222222"]["reason"]
+    assert "ec2.amazonaws.com" not in rows["333333333333"]["reason"]
+    assert azure_sign_in_requests(sb) == SIGN_IN * 2
 
 
 def test_accounts_on_two_workspaces_from_inventory_vars_each_use_their_own(

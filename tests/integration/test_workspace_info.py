@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from helpers.ansible_run import run_module
+from helpers.onboarding import azure_sign_in_requests
 from helpers.sandbox_state import ROLE_ARN, cloudtrail_body, make_role, portal_put
 
 
@@ -111,6 +112,41 @@ def test_data_connector_info_on_workspace_without_sentinel(clean_sandbox):
     result = run_module("data_connector_info", ws_args(clean_sandbox, "law-plain"), env=clean_sandbox.env)
     assert result.failed and "not enabled on workspace law-plain" in result.msg
     assert result.result["sentinel_enabled"] is False  # what the role tells this failure apart by
+
+
+def test_data_connector_info_with_workspace_details_reads_both_in_one_sign_in(clean_sandbox):
+    sb = clean_sandbox
+    make_role(sb)
+    portal_put(sb, "0d7a1c52-3b9e-4f10-9c1d-2e4f6a8b0c22", cloudtrail_body(ROLE_ARN))
+    before = len(sb.azure.requests)
+
+    read = run_module("data_connector_info", dict(ws_args(sb), workspace_details=True), env=sb.env, check=True)
+
+    assert not read.failed and not read.changed, read.result
+    assert read.result["workspace"]["customer_id"] == sb.workspace["customer_id"]
+    assert "sentinel_enabled" not in read.result["workspace"]
+    assert [c["name"] for c in read.result["connectors"]] == ["0d7a1c52-3b9e-4f10-9c1d-2e4f6a8b0c22"]
+    # One sign-in (what workspace_info and data_connector_info made twice), two reads, no write.
+    assert azure_sign_in_requests(sb, before) == ["endpoints", "openid-configuration", "token"]
+    reads = [r for r in sb.azure.requests[before:] if r["path"].startswith("/subscriptions/")]
+    assert [r["method"] for r in reads] == ["GET", "GET"]
+    without = run_module("data_connector_info", ws_args(sb), env=sb.env)
+    assert "workspace" not in without.result
+
+
+def test_data_connector_info_with_workspace_details_fails_with_what_it_could_read(clean_sandbox):
+    sb = clean_sandbox
+    # Sentinel off: the list is refused, the workspace (its ID) is still returned.
+    off = run_module("data_connector_info", dict(ws_args(sb, "law-plain"), workspace_details=True), env=sb.env)
+    assert off.failed and "not enabled on workspace law-plain" in off.msg
+    assert off.result["sentinel_enabled"] is False
+    assert off.result["workspace"]["customer_id"] == seeded(sb, "law-plain")["customer_id"]
+    assert "connectors" not in off.result
+    # A workspace that cannot be read: its error, first; the list that failed after it adds nothing.
+    missing = run_module("data_connector_info", dict(ws_args(sb, "law-missing"), workspace_details=True), env=sb.env)
+    assert missing.failed and missing.msg.startswith("workspace law-missing not found in resource group rg-sentinel")
+    assert "workspace" not in missing.result and "connectors" not in missing.result
+    assert sb.azure.write_requests() == []
 
 
 def test_workspace_info_without_sentinel_state_makes_one_read(clean_sandbox):

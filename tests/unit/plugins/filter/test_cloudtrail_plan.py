@@ -62,13 +62,26 @@ def connector_read(*connectors: dict[str, Any], **result: Any) -> dict[str, Any]
     return loop_result(**(result or {"connectors": list(connectors)}))
 
 
+def one_read(workspaces: dict[str, Any], connectors: dict[str, Any]) -> dict[str, Any]:
+    """The two halves as data_connector_info with workspace_details registers them: one result per workspace.
+
+    A failed half's keys (failed, msg) come from the workspace read first, as the module reports them.
+    """
+    by_key: dict[str, dict[str, Any]] = {}
+    for result in connectors["results"] + workspaces["results"]:
+        by_key.setdefault(result["item"]["key"], {}).update(result)
+    return {"changed": False, "results": list(by_key.values())}
+
+
 def plan(
     the_account: dict[str, Any], workspaces: dict[str, Any] | None = None, connectors: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     return cloudtrail_plan(
         the_account,
-        workspace_read() if workspaces is None else workspaces,
-        connector_read(CONNECTOR) if connectors is None else connectors,
+        one_read(
+            workspace_read() if workspaces is None else workspaces,
+            connector_read(CONNECTOR) if connectors is None else connectors,
+        ),
     )
 
 
@@ -288,6 +301,8 @@ def test_the_role_filters_import_neither_boto3_nor_the_azure_sdk():
         "cloudtrail_outcome",
         "cloudtrail_report",
         "cloudtrail_verify_batch",
+        "cloudtrail_connector_batch",
+        "cloudtrail_connector_written",
     )
     imported = "; ".join("import ansible_collections.sentinel.aws.plugins.filter.%s" % name for name in filters)
     heavy = "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'azure')))"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import re
+
 import pytest
 
 from ansible_collections.sentinel.aws.plugins.module_utils import sentinel_runner
@@ -316,6 +318,7 @@ def test_bad_input_leaves_as_a_sentinel_error_before_any_call():
         ensure_sentinel=False,
         wait_timeout=60,
         state="present",
+        connectors=None,
         # An endpoint nothing listens on: signing in would fail with another message.
         cloud_environment="https://127.0.0.1:9",
     )
@@ -419,3 +422,91 @@ def test_s3_refusal_past_wait_timeout_points_at_the_web_identity_trust():
     with pytest.raises(SentinelError) as failed:
         sentinel_runner.ensure_present(api, s3_spec(wait_timeout=0), check_mode=False, sleep=Waits())
     assert "sts:AssumeRoleWithWebIdentity" in failed.value.msg and "ExternalId" not in failed.value.msg
+
+
+# --- several connectors in one run (data_connector's connectors option) ----------------------------
+
+OTHER_DERIVED_ID = derive_connector_id(CLOUDTRAIL_KIND, OTHER_ACCOUNT_ROLE_ARN)
+
+
+def test_several_connectors_are_converged_from_one_read_of_the_list():
+    converged = connector(DERIVED_ID)
+    api = FakeApi([converged])
+    specs = [spec(), spec(role_arn=OTHER_ACCOUNT_ROLE_ARN, logs_enabled=False)]
+    results = sentinel_runner.ensure_present_each(api, specs, check_mode=False)
+    assert api.calls == [("list_connectors",), ("put_connector", OTHER_DERIVED_ID, OTHER_ACCOUNT_ROLE_ARN, False, None)]
+    assert [(r["aws_role_arn"], r["changed"], r["failed"], r["msg"]) for r in results] == [
+        (ROLE_ARN, False, False, ""),
+        (OTHER_ACCOUNT_ROLE_ARN, True, False, ""),
+    ]
+    assert results[1]["connector"] == api.connectors[OTHER_DERIVED_ID]
+
+
+def test_one_failing_connector_does_not_stop_the_others():
+    api = FakeApi(put_errors=[refusal(403, "AuthorizationFailed")])
+    specs = [spec(), spec(role_arn=OTHER_ACCOUNT_ROLE_ARN)]
+    results = sentinel_runner.ensure_present_each(api, specs, check_mode=False, sleep=Waits())
+    assert [(r["failed"], r["changed"]) for r in results] == [(True, False), (False, True)]
+    assert "AuthorizationFailed" in results[0]["msg"] and results[0]["connector"] == {}
+    assert list(api.connectors) == [OTHER_DERIVED_ID]
+
+
+def test_an_id_given_twice_is_refused_for_the_second_as_sentinel_would():
+    api = FakeApi()
+    specs = [spec(connector_id=LEFTOVER_ID), spec(role_arn=OTHER_ACCOUNT_ROLE_ARN, connector_id=LEFTOVER_ID)]
+    results = sentinel_runner.ensure_present_each(api, specs, check_mode=True)
+    assert [r["failed"] for r in results] == [False, True]
+    assert LEFTOVER_ID in results[1]["msg"] and api.writes() == []
+
+
+def test_check_mode_with_several_connectors_writes_nothing():
+    api = FakeApi()
+    results = sentinel_runner.ensure_present_each(api, [spec(), spec(role_arn=OTHER_ACCOUNT_ROLE_ARN)], True)
+    assert api.writes() == [] and [r["changed"] for r in results] == [True, True]
+
+
+def connectors_params(elements, **changes):
+    params = dict(
+        workspace_name="law-sentinel",
+        resource_group="rg-sentinel",
+        subscription_id=None,
+        workspace_resource_id=None,
+        kind=CLOUDTRAIL_KIND,
+        aws_role_arn=None,
+        connector_id=None,
+        sqs_urls=None,
+        destination_table=None,
+        logs_enabled=True,
+        ensure_sentinel=False,
+        wait_timeout=60,
+        state="present",
+        connectors=elements,
+    )
+    params.update(changes)
+    return params
+
+
+def element(role_arn=ROLE_ARN, connector_id=None, logs_enabled=None):
+    return dict(aws_role_arn=role_arn, connector_id=connector_id, logs_enabled=logs_enabled)
+
+
+def test_each_element_takes_the_modules_logs_enabled_unless_it_gives_its_own():
+    specs = sentinel_runner.connector_specs(
+        connectors_params([element(), element(OTHER_ACCOUNT_ROLE_ARN, logs_enabled=True)], logs_enabled=False)
+    )
+    assert [(s["role_arn"], s["logs_enabled"]) for s in specs] == [(ROLE_ARN, False), (OTHER_ACCOUNT_ROLE_ARN, True)]
+
+
+@pytest.mark.parametrize(
+    "elements,changes,message",
+    [
+        ([element("arn:aws:iam::12345:role/x")], {}, "connectors[0]: "),
+        ([element(), element(connector_id="not-a-guid")], {}, "connectors[1]: connector_id"),
+        ([element(), element(ROLE_ARN.replace("MicrosoftSentinelRole", "MICROSOFTSENTINELROLE"))], {}, "listed twice"),
+        ([element()], {"state": "absent"}, "state present only"),
+        ([], {}, "at least one"),
+    ],
+)
+def test_bad_connectors_fail_before_any_call(elements, changes, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        sentinel_runner.connector_specs(connectors_params(elements, **changes))
