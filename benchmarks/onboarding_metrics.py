@@ -314,7 +314,7 @@ def parse_sizes(specs: list[str], implementations: list[str]) -> dict[str, list[
     """``["ours=50,200"]`` -> ``{"ours": [50, 200]}``: account counts for one implementation (``--sizes``)."""
     sizes: dict[str, list[int]] = {}
     for spec in specs:
-        name, _equals, counts = spec.partition("=")
+        name, counts = spec.split("=", 1) if "=" in spec else (spec, "")
         if name not in implementations or not counts:
             raise ValueError(f"--sizes {spec!r}: expected IMPLEMENTATION=N[,N...] with one of {implementations}")
         sizes[name] = parse_counts(counts, f"--sizes {name}=")
