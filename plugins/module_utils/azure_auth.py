@@ -100,6 +100,8 @@ RETRY_SETTINGS = dict(
     retry_backoff_factor=0.8,
     retry_backoff_max=30,
 )
+# ARM counts these as writes (and DELETE as deletes) against its throttling limits.
+WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
 # The time budget of modules without a wait_timeout option (data_connector's default wait_timeout).
 DEFAULT_WAIT_TIMEOUT = 60
 
@@ -135,8 +137,16 @@ def time_budget(params: Dict[str, Any]) -> float:
     return float(max(wait_timeout, params.get("read_timeout") or DEFAULT_READ_TIMEOUT))
 
 
-def bounded_retry_policy_class(deadline: float, budget: float) -> Any:
-    """azure-core's RetryPolicy bound to one module run's deadline (time.monotonic()) and budget."""
+def bounded_retry_policy_class(
+    deadline: float, budget: float, on_throttle: Optional[Callable[[float], None]] = None
+) -> Any:
+    """azure-core's RetryPolicy bound to one module run's deadline (time.monotonic()) and budget.
+
+    on_throttle, when given, is how a write (PUT, PATCH, POST, DELETE) that ARM answered 429 waits
+    before its retry, instead of sleeping on its own: it gets the seconds ARM asked for
+    (Retry-After) or the back-off. cloudtrail_organization gives its WritePacer's, so that every
+    writer of the run slows down and the retries take their turns with the new writes.
+    """
     from azure.core.pipeline.policies import RetryPolicy
 
     class BoundedRetryPolicy(RetryPolicy):
@@ -165,12 +175,25 @@ def bounded_retry_policy_class(deadline: float, budget: float) -> Any:
                 raise RetryAfterBeyondBudget(http_response.status_code, asked, left, budget)
             return False
 
+        def sleep(self, settings: Dict[str, Any], transport: Any, response: Any = None) -> None:
+            if on_throttle is not None and is_throttled_write(response):
+                on_throttle(self.get_retry_after(response) or self.get_backoff_time(settings))
+                return
+            super().sleep(settings, transport, response=response)
+
     return BoundedRetryPolicy
 
 
-def bounded_retry_policy(deadline: float, budget: float) -> Any:
+def is_throttled_write(response: Any) -> bool:
+    """Whether an azure-core PipelineResponse is ARM's 429 to a write."""
+    http_response = getattr(response, "http_response", None)
+    request = getattr(http_response, "request", None)
+    return getattr(http_response, "status_code", None) == 429 and getattr(request, "method", "") in WRITE_METHODS
+
+
+def bounded_retry_policy(deadline: float, budget: float, on_throttle: Optional[Callable[[float], None]] = None) -> Any:
     """The retry policy of every ARM and metadata call of one module run."""
-    return bounded_retry_policy_class(deadline, budget)(**RETRY_SETTINGS)
+    return bounded_retry_policy_class(deadline, budget, on_throttle)(**RETRY_SETTINGS)
 
 
 def connection_verify(params: Dict[str, Any]) -> bool:
@@ -333,10 +356,19 @@ def renewing_authentication_policy(credential: Any, scope: str, renew_credential
 class AzureSession:
     """Credential, subscription and cloud of one module run, and the settings of its clients."""
 
-    def __init__(self, params: Dict[str, Any], subscription_id: Optional[str] = None):
-        """subscription_id, when given (from a workspace resource ID), wins over the auth options."""
+    def __init__(
+        self,
+        params: Dict[str, Any],
+        subscription_id: Optional[str] = None,
+        on_throttle: Optional[Callable[[float], None]] = None,
+    ):
+        """subscription_id, when given (from a workspace resource ID), wins over the auth options.
+
+        on_throttle: told of each ARM 429 (bounded_retry_policy_class).
+        """
         require_sdk()
         self.params = params
+        self.on_throttle = on_throttle
         read_timeout = params.get("read_timeout")
         if read_timeout is not None and read_timeout < 1:
             raise InvalidInput("read_timeout must be 1 second or more, got %d" % read_timeout)
@@ -376,7 +408,7 @@ class AzureSession:
             connection_timeout=CONNECTION_TIMEOUT,
             read_timeout=self.params.get("read_timeout") or DEFAULT_READ_TIMEOUT,
             user_agent="sentinel.aws-ansible",
-            retry_policy=bounded_retry_policy(self.deadline, self.budget),
+            retry_policy=bounded_retry_policy(self.deadline, self.budget, self.on_throttle),
             authentication_policy=renewing_authentication_policy(self.credential, scope, self.renew_credential),
         )
 

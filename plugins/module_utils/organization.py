@@ -294,6 +294,16 @@ class WritePacer:
     wait() takes a token, sleeping until there is one. A caller that finds the bucket empty
     reserves the next token before it sleeps (the count goes below zero), so waiting threads are
     served in turn and the pace holds however many wait.
+
+    The pace adapts to ARM's answers. ARM's write limit is a token bucket per subscription,
+    principal and region, shared with whatever else that principal writes (learn.microsoft.com,
+    "Understand how Azure Resource Manager throttles requests"), so the pace given may be too fast.
+    A 429 stops every write until its Retry-After has passed and halves the pace, down to
+    ``floor``; the write answered 429 then waits its turn like the others (retry_throttled(), which
+    azure_auth's retry policy calls instead of sleeping on its own). Each write that succeeds
+    (succeeded()) raises the pace by a tenth, up to the pace given. Without that, each thread
+    would retry on its own while the others kept writing at the old pace, and a long run would
+    spend some accounts' retries (benchmarks/README.md, issue 17: 15 of 500 accounts).
     """
 
     def __init__(
@@ -302,26 +312,63 @@ class WritePacer:
         burst: Optional[float] = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        floor: float = 0.5,
     ):
+        self._ceiling = rate
+        self._floor = min(rate, floor)
         self._rate = rate
         self._capacity = max(1.0, burst if burst is not None else rate)
         self._tokens = self._capacity
         self._clock = clock
         self._sleep = sleep
         self._updated = clock()
+        self._resume_at = self._updated
         self._lock = threading.Lock()
+
+    @property
+    def rate(self) -> float:
+        """The pace now, writes a second."""
+        return self._rate
+
+    def _refill(self, now: float) -> None:
+        # No token comes while the writes are stopped: the bucket fills again from the resumption.
+        start = max(self._updated, self._resume_at)
+        if now > start:
+            self._tokens = min(self._capacity, self._tokens + (now - start) * self._rate)
+        self._updated = now
 
     def wait(self) -> float:
         """Take a token; the seconds slept for it."""
         with self._lock:
             now = self._clock()
-            self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
-            self._updated = now
+            self._refill(now)
             self._tokens -= 1
-            delay = -self._tokens / self._rate if self._tokens < 0 else 0.0
+            delay = max(0.0, self._resume_at - now)
+            if self._tokens < 0:
+                delay += -self._tokens / self._rate
         if delay > 0:
             self._sleep(delay)
         return delay
+
+    def throttled(self, retry_after: float) -> None:
+        """ARM answered 429: no new write for ``retry_after`` seconds, and half the pace."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            self._resume_at = max(self._resume_at, now + retry_after)
+            self._rate = max(self._floor, self._rate / 2)
+            self._tokens = min(self._tokens, 0.0)
+
+    def retry_throttled(self, retry_after: float) -> float:
+        """How a write answered 429 waits for its retry: throttled(), then its turn; the seconds slept."""
+        self.throttled(retry_after)
+        return self.wait()
+
+    def succeeded(self) -> None:
+        """A write went through: a step back towards the pace given."""
+        with self._lock:
+            self._refill(self._clock())
+            self._rate = min(self._ceiling, self._rate * 1.1)
 
 
 def run_each(items: List[Any], work: Callable[[Any], Dict[str, Any]], concurrency: int) -> List[Dict[str, Any]]:

@@ -149,11 +149,14 @@ class PacedSentinelApi:
 
     def put_connector(self, *args: Any) -> Dict[str, Any]:
         self._pacer.wait()
-        return self._api.put_connector(*args)
+        written = self._api.put_connector(*args)
+        self._pacer.succeeded()
+        return written
 
     def delete_connector(self, *args: Any) -> None:
         self._pacer.wait()
         self._api.delete_connector(*args)
+        self._pacer.succeeded()
 
 
 class Run:
@@ -192,7 +195,8 @@ class Run:
         )
         # azure_auth's budget is the larger of wait_timeout and read_timeout: here the whole run's.
         azure_params = dict(self.params, profile=self.params["azure_profile"], wait_timeout=budget)
-        api = open_sentinel(azure_params, self.reference)
+        # Every 429 of the run slows every writer, and its retry waits its turn (WritePacer.retry_throttled).
+        api = open_sentinel(azure_params, self.reference, self.pacer.retry_throttled)
         self.workspace = api.get_workspace()
         self.connectors = sentinel_runner.list_connectors(api)
         self.sentinel = PacedSentinelApi(api, self.pacer)

@@ -254,16 +254,21 @@ def azure_failure(
     )
 
 
-def open_sentinel(params: Dict[str, Any], reference: Dict[str, Optional[str]]) -> "SentinelApi":
+def open_sentinel(
+    params: Dict[str, Any],
+    reference: Dict[str, Optional[str]],
+    on_throttle: Optional[Callable[[float], None]] = None,
+) -> "SentinelApi":
     """Sign in (azure_auth.AzureSession) for the workspace reference names (sentinel.workspace_reference).
 
-    Unusable options, a missing SDK and unreadable cloud metadata raise SentinelError.
+    Unusable options, a missing SDK and unreadable cloud metadata raise SentinelError. on_throttle
+    hears of each ARM 429 (azure_auth.bounded_retry_policy_class).
     """
     secrets = [params.get("secret")]
     try:
         if not reference.get("subscription_id") and params.get("subscription_id"):
             check_subscription_id(params["subscription_id"])
-        session = AzureSession(params, reference.get("subscription_id"))
+        session = AzureSession(params, reference.get("subscription_id"), on_throttle)
     except AzureSdkMissing as exc:
         raise SentinelError(str(exc), exception=exc.import_error) from exc
     except ValueError as exc:  # AzureAuthError, InvalidInput, bad cloud metadata

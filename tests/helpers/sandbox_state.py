@@ -27,12 +27,11 @@ def sentinel_trust_policy(external_id, principal=f"arn:aws:iam::{SENTINEL_ACCOUN
     }
 
 
-def make_role(sandbox, name=ROLE_NAME, external_id=None):
+def make_role(sandbox, name=ROLE_NAME, external_id=None, account_id=None):
     """The role as connector_role makes it: trusted by Sentinel's account with the workspace ID."""
     policy = sentinel_trust_policy(external_id or sandbox.workspace["customer_id"])
-    return sandbox.aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(policy))["Role"][
-        "Arn"
-    ]
+    iam = sandbox.aws.client("iam", account_id=account_id)
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
 
 
 def cloudtrail_body(role_arn, state="Enabled"):

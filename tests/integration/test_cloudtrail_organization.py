@@ -333,6 +333,27 @@ def test_arm_429s_with_retry_after_are_retried_and_every_account_is_onboarded(cl
     assert any(r.get("throttled") for r in sb.azure.write_requests())
 
 
+def test_a_429_slows_every_writer_so_no_account_runs_out_of_retries(clean_sandbox: Sandbox) -> None:
+    sb = clean_sandbox
+    accounts = member_accounts(sb, 12)
+    # Twelve writers at once against one write a second: each write left to retry on its own (six
+    # retries, a second apart) would leave about five accounts without a connector.
+    sb.azure.throttle_writes(bucket=1, refill_per_second=1)
+
+    run = run_module(
+        "cloudtrail_organization", args(sb, accounts, azure_writes_per_second=200, concurrency=12), env=hub_env(sb)
+    )
+
+    assert run.changed and not run.failed, run.output
+    assert run.result["summary"]["created"] == 12 and run.result["summary"]["failed"] == 0
+    assert connector_roles(sb) == sorted(f"arn:aws:iam::{a}:role/{ROLE}" for a in accounts)
+    puts = [r for r in sb.azure.write_requests() if r["method"] == "PUT"]
+    throttled = [r for r in puts if r.get("throttled")]
+    # The first burst is refused (11 of 12); after it the retries and writes follow ARM's pace, where
+    # writers retrying on their own are each refused again and again (about 60 refusals here).
+    assert len(accounts) - 1 <= len(throttled) < 2 * len(accounts)
+
+
 def test_paced_writes_stay_under_arms_throttle(clean_sandbox: Sandbox) -> None:
     sb = clean_sandbox
     accounts = member_accounts(sb, 4)

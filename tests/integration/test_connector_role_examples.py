@@ -11,6 +11,8 @@ from helpers.ansible_run import REPO, run_playbook
 from sandbox import Sandbox
 
 MODULE = REPO / "plugins" / "modules" / "connector_role.py"
+# The account of the example run from a hub (assume_role_name).
+MEMBER_ACCOUNT = "210987654321"
 
 
 def module_examples() -> list[dict]:
@@ -24,6 +26,13 @@ def module_examples() -> list[dict]:
 
 def test_examples_run_as_written(clean_sandbox: Sandbox, tmp_path: Path):
     sandbox = clean_sandbox
+    # The member account of the hub example holds the role the hub assumes (STS refuses a missing one).
+    hub_role = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}
+    sandbox.aws.client("iam", account_id=MEMBER_ACCOUNT).create_role(
+        RoleName="OrganizationAccountAccessRole",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [hub_role]}),
+    )
+    sandbox.aws.reset()  # the log starts with the examples' own calls
     tasks = module_examples()
     assert tasks and all("name" in task for task in tasks)
     playbook = tmp_path / "examples.yml"

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers.ansible_run import REPO, ansible_env, run_playbook
-from helpers.sandbox_state import make_role
+from helpers.sandbox_state import ROLE_NAME, make_role
 
 MODULES = ["workspace_info", "data_connector", "data_connector_info"]
+
+# The second account of data_connector's example that connects several accounts in one run.
+OTHER_ACCOUNT = "210987654321"
 
 
 def module_doc(name):
@@ -53,6 +56,7 @@ def test_ansible_doc_renders(name):
 
 def test_examples_run_as_written(clean_sandbox, tmp_path):
     make_role(clean_sandbox)  # the role the examples name, trusted with the workspace ID
+    make_role(clean_sandbox, account_id=OTHER_ACCOUNT)  # and the second account's, for the connectors list
     for name in ["workspace_info", "data_connector", "data_connector_info"]:
         tasks = yaml.safe_load(module_doc(name)["EXAMPLES"])
         playbook = tmp_path / f"{name}.yml"
@@ -60,14 +64,17 @@ def test_examples_run_as_written(clean_sandbox, tmp_path):
         run = run_playbook(playbook, env=clean_sandbox.env)
         assert run.returncode == 0 and run.stat("failed") == 0, run.output
         assert run.stat("ok") == len(tasks)
-    # data_connector's examples created, paused, then removed the CloudTrail connector, then did the same
-    # with an S3 one (at its preview API version).
+    # data_connector's examples created, paused, then removed the CloudTrail connector, did the same
+    # with an S3 one (at its preview API version), and between those connected two accounts in one run.
     puts = [r for r in clean_sandbox.azure.write_requests() if "dataconnectors" in r["path"].lower()]
     assert [(r["method"], r["api_version"]) for r in puts] == [
         ("PUT", "2021-10-01"),
         ("PUT", "2021-10-01"),
         ("DELETE", "2021-10-01"),
         ("PUT", "2025-07-01-preview"),
+        ("PUT", "2021-10-01"),
+        ("PUT", "2021-10-01"),
         ("DELETE", "2025-07-01-preview"),
     ]
-    assert clean_sandbox.azure.connectors() == []
+    left = {c["properties"]["awsRoleArn"] for c in clean_sandbox.azure.connectors()}
+    assert left == {f"arn:aws:iam::{account}:role/{ROLE_NAME}" for account in ("123456789012", OTHER_ACCOUNT)}

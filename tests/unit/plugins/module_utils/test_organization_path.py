@@ -345,6 +345,51 @@ def test_threads_waiting_on_the_pacer_each_get_their_own_slot():
     assert sorted(waits) == [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 
 
+def test_a_429_stops_every_new_write_for_its_retry_after_and_halves_the_pace():
+    clock = FakeClock()
+    pacer = organization.WritePacer(4.0, burst=4, clock=clock, sleep=clock.sleep)
+    assert [pacer.wait() for index in range(4)] == [0.0] * 4
+    pacer.throttled(3.0)
+    assert pacer.rate == 2.0
+    # The bucket is empty and no write may go for 3 s; after that the writes come 0.5 s apart.
+    assert pacer.wait() == 3.5
+    clock.now += 3.5
+    assert pacer.wait() == 0.5  # no token came during the stop: one since, taken by the write before
+    pacer.throttled(1.0)
+    pacer.throttled(1.0)
+    assert pacer.rate == 0.5  # halved twice
+    pacer.throttled(1.0)
+    assert pacer.rate == 0.5  # never below the floor
+
+
+def test_writes_that_succeed_give_the_pace_back_step_by_step_up_to_the_one_given():
+    clock = FakeClock()
+    pacer = organization.WritePacer(10.0, clock=clock, sleep=clock.sleep)
+    pacer.throttled(1.0)
+    assert pacer.rate == 5.0
+    pacer.succeeded()
+    assert pacer.rate == 5.5
+    for _step in range(20):
+        pacer.succeeded()
+    assert pacer.rate == 10.0
+
+
+def test_a_write_answered_429_waits_for_the_pause_then_its_turn():
+    clock = FakeClock()
+    pacer = organization.WritePacer(4.0, burst=1, clock=clock, sleep=clock.sleep)
+    assert pacer.wait() == 0.0
+    assert pacer.retry_throttled(2.0) == 2.5  # the stop, then its token at the halved pace
+    assert pacer.rate == 2.0
+    assert pacer.wait() == 3.0  # a new write after it waits for the stop and its own turn
+
+
+def test_a_pace_below_the_floor_is_kept_as_given():
+    clock = FakeClock()
+    pacer = organization.WritePacer(0.2, clock=clock, sleep=clock.sleep)
+    pacer.throttled(1.0)
+    assert pacer.rate == 0.2
+
+
 def test_run_each_keeps_the_order_and_at_most_concurrency_in_flight():
     in_flight, most = [0], [0]
     lock = threading.Lock()
