@@ -12,12 +12,11 @@ import json
 import uuid
 from typing import Any
 
-import requests
 from sandbox import Sandbox
 from sandbox.aws import credentials_for
 
 from helpers.ansible_run import run_module, run_module_cases
-from helpers.sandbox_state import sentinel_trust_policy
+from helpers.sandbox_state import cloudtrail_body, make_role, portal_put
 
 HUB = "111111111111"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
@@ -85,37 +84,8 @@ def arm_writes(sb: Sandbox, since: int = 0) -> list[tuple[str, str]]:
 
 def connect_by_hand(sb: Sandbox, account: str, role_name: str) -> str:
     """A Sentinel role made in ``account`` and its connector under an ID of its own (a portal set-up); its ID."""
-    trust = sentinel_trust_policy(sb.env["SANDBOX_WORKSPACE_ID"])
-    role_arn = sb.aws.client("iam", account_id=account).create_role(
-        RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust)
-    )["Role"]["Arn"]
-    seed = sb.seed
-    token = requests.post(
-        f"{sb.azure_url}/{seed['tenant_id']}/oauth2/v2.0/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": seed["client_id"],
-            "client_secret": seed["client_secret"],
-            "scope": f"{sb.azure_url}/.default",
-        },
-        verify=str(sb.ca_path),
-        timeout=10,
-    ).json()["access_token"]
     connector_id = str(uuid.uuid4())
-    answer = requests.put(
-        f"{sb.azure_url}/subscriptions/{seed['subscription_id']}/resourceGroups/{sb.env['SANDBOX_RESOURCE_GROUP']}"
-        f"/providers/Microsoft.OperationalInsights/workspaces/{sb.env['SANDBOX_WORKSPACE_NAME']}"
-        f"/providers/Microsoft.SecurityInsights/dataConnectors/{connector_id}",
-        params={"api-version": "2021-10-01"},
-        json={
-            "kind": "AmazonWebServicesCloudTrail",
-            "properties": {"awsRoleArn": role_arn, "dataTypes": {"logs": {"state": "Enabled"}}},
-        },
-        headers={"Authorization": f"Bearer {token}"},
-        verify=str(sb.ca_path),
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
+    portal_put(sb, connector_id, cloudtrail_body(make_role(sb, role_name, account_id=account)))
     return connector_id
 
 
