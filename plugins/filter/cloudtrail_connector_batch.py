@@ -14,10 +14,10 @@ version_added: 0.3.0
 author:
   - sentinel.aws maintainers (@sentinel-aws)
 description:
-  - Takes the play batch's hosts and their C(hostvars), and the registered result of the role's read once per
-    workspace, and returns one entry per workspace with the connectors to create or converge there, those of
-    the accounts whose plan (C(sentinel.aws.cloudtrail_plan)) shows the connector missing or different and
-    whose IAM role task succeeded. The role writes each entry's connectors in one
+  - Takes the play batch's hosts and their C(hostvars), and returns one entry per workspace with the connectors
+    to create or converge there, those of the accounts whose C(sentinel.aws.cloudtrail_account) task converged the
+    IAM role and left the connector to write (its result, registered as C(cloudtrail_connector), is C(pending):
+    the plan shows the connector missing or different). The role writes each entry's connectors in one
     C(sentinel.aws.data_connector) run (its C(connectors) option), so one Azure sign-in instead of one per account.
   - An account whose IAM role task failed is left out, so that no connector is made for a role that is not there.
   - The role ARN is the one IAM returned; in check mode, for a role not made yet, the computed one.
@@ -31,11 +31,7 @@ options:
     elements: str
     required: true
   hostvars:
-    description: C(hostvars); each host's C(cloudtrail__account) fact and registered C(cloudtrail__role) are read.
-    type: dict
-    required: true
-  workspace_reads:
-    description: The registered result of the role's read once per workspace (see C(sentinel.aws.cloudtrail_plan)).
+    description: C(hostvars); each host's C(cloudtrail__account) fact and registered C(cloudtrail_connector) are read.
     type: dict
     required: true
 """
@@ -44,7 +40,7 @@ EXAMPLES = r"""
 - name: Write the connectors of the batch, once per workspace
   sentinel.aws.data_connector:
     connectors: "{{ item.connectors }}"
-  loop: "{{ ansible_play_batch | sentinel.aws.cloudtrail_connector_batch(hostvars, cloudtrail__workspace_reads) }}"
+  loop: "{{ ansible_play_batch | sentinel.aws.cloudtrail_connector_batch(hostvars) }}"
   run_once: true
 """
 
@@ -58,26 +54,16 @@ _value:
   elements: dict
 """
 
-from typing import Any, Dict, List, Mapping, Optional
-
-from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_plan import cloudtrail_plan
-
-# The plan's tasks files whose accounts need their connector written (tasks/present.yml).
-WRITING_TASKS_FILES = ("present.yml", "present_verify.yml")
+from typing import Any, Dict, List, Mapping
 
 
-def cloudtrail_connector_batch(
-    hosts: List[str], hostvars: Mapping[str, Any], workspace_reads: Optional[Dict[str, Any]]
-) -> List[Dict[str, Any]]:
+def cloudtrail_connector_batch(hosts: List[str], hostvars: Mapping[str, Any]) -> List[Dict[str, Any]]:
     """The batch's connectors to write, grouped by workspace in the order of the hosts."""
     groups: Dict[str, Dict[str, Any]] = {}
     for host in hosts:
         variables = hostvars[host]
-        account, role = variables.get("cloudtrail__account"), variables.get("cloudtrail__role")
-        if not account or not role or role.get("failed"):
-            continue
-        plan = cloudtrail_plan(account, workspace_reads)
-        if plan["tasks_file"] not in WRITING_TASKS_FILES:
+        account, result = variables.get("cloudtrail__account"), variables.get("cloudtrail_connector") or {}
+        if not account or not result.get("pending") or result.get("failed"):
             continue
         group = groups.setdefault(
             account["workspace"]["key"],
@@ -86,7 +72,7 @@ def cloudtrail_connector_batch(
         group["hosts"].append(host)
         group["connectors"].append(
             dict(
-                aws_role_arn=(role.get("role") or {}).get("arn") or plan["role_arn"],
+                aws_role_arn=result["role_arn"],
                 connector_id=account["connector_id"] or None,
                 logs_enabled=account["logs_enabled"],
             )

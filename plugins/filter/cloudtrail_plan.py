@@ -19,8 +19,8 @@ description:
     C(workspace_details), looped over the workspaces of the play batch, which reads the workspace and
     its connectors), and returns
     the plan for the account, why it must stop before any change, the role ARN, the workspace ID to
-    use as external ID, the connector that already reads through the account's role, and the tasks
-    file the role includes.
+    use as external ID, the connector that already reads through the account's role, and the step
+    M(sentinel.aws.cloudtrail_account) takes.
   - The connector is matched and compared by the functions the C(sentinel.aws.data_connector) module
     uses (role ARNs without regard to case or surrounding spaces), and the role ARN is built by the one
     C(sentinel.aws.connector_role) uses, so that the role and the modules cannot disagree.
@@ -54,9 +54,9 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Include the tasks the account needs
-  ansible.builtin.include_tasks: >-
-    {{ (cloudtrail__account | sentinel.aws.cloudtrail_plan(cloudtrail__workspace_reads)).tasks_file }}
+- name: Carry out the account's plan
+  sentinel.aws.cloudtrail_account:
+    plan: "{{ cloudtrail__account | sentinel.aws.cloudtrail_plan(cloudtrail__workspace_reads) }}"
 """
 
 RETURN = r"""
@@ -67,11 +67,11 @@ _value:
     stop_reason:
       description: Why the account stops before any change; empty when it goes on.
       type: str
-    tasks_file:
+    step:
       description:
-        - C(stop.yml), C(absent.yml), C(present.yml), or C(present_connector_converged.yml) when the connector is already as wanted.
-        - With C(verify) in the account (C(cloudtrail_verify), not in check mode), C(present_verify.yml) or
-          C(present_connector_converged_verify.yml).
+        - What the role does for the account (M(sentinel.aws.cloudtrail_account)): C(stop), C(absent), C(present) (the
+          role, then the connector written by the batch), or C(present_connector_converged) when the connector is
+          already as wanted (the role only).
       type: str
     role_arn:
       description: The ARN of the account's IAM role, built from its account ID, path and name (no AWS call).
@@ -236,15 +236,12 @@ def cloudtrail_plan(account: Dict[str, Any], workspace_reads: Optional[Reads]) -
             converged = bool(current) and not connector_differs(current, wanted)
             plan.update(connector=current, connector_converged=converged)
     if reason:
-        tasks_file = "stop.yml"
+        step = "stop"
     elif account["state"] == "absent":
-        tasks_file = "absent.yml"
+        step = "absent"
     else:
-        # The _verify files import the same tasks, then tasks/verify.yml: a single include either
-        # way, so that the default (no verification) runs not even a skipped task more per account.
-        tasks_file = "present_connector_converged" if plan["connector_converged"] else "present"
-        tasks_file += "_verify.yml" if account.get("verify") else ".yml"
-    plan.update(stop_reason=reason, tasks_file=tasks_file)
+        step = "present_connector_converged" if plan["connector_converged"] else "present"
+    plan.update(stop_reason=reason, step=step)
     return plan
 
 

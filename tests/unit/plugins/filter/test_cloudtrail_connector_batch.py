@@ -37,40 +37,28 @@ def arn(number: str) -> str:
     return f"arn:aws:iam::{number * 12}:role/MicrosoftSentinelRole"
 
 
-def role(number: str, **result: Any) -> dict[str, Any]:
-    return {"changed": True, "role": {"arn": arn(number)}, **result}
-
-
-def reads(*workspaces: dict[str, Any], connectors: list | None = None) -> dict[str, Any]:
-    return {
-        "results": [
-            {
-                "item": w,
-                "workspace": {"customer_id": "2c5c6f7a-0b1d-4e8f-9a3b-5d6e7f8a9b0c"},
-                "connectors": connectors or [],
-            }
-            for w in workspaces
-        ]
-    }
+def pending(number: str, **result: Any) -> dict[str, Any]:
+    """sentinel.aws.cloudtrail_account's result for an account whose connector is to be written."""
+    return {"changed": True, "pending": True, "ownership": "created", "role_arn": arn(number), **result}
 
 
 def test_the_batch_holds_the_accounts_whose_connector_is_missing_grouped_by_workspace() -> None:
     hostvars = {
-        "a": {"cloudtrail__account": account("1"), "cloudtrail__role": role("1")},
-        "b": {"cloudtrail__account": account("2", OTHER, wait_timeout=120), "cloudtrail__role": role("2")},
+        "a": {"cloudtrail__account": account("1"), "cloudtrail_connector": pending("1")},
+        "b": {"cloudtrail__account": account("2", OTHER, wait_timeout=120), "cloudtrail_connector": pending("2")},
         "c": {
-            "cloudtrail__account": account("3", logs_enabled=False, ensure_sentinel=True),
-            "cloudtrail__role": role("3"),
+            "cloudtrail__account": account("3", logs_enabled=False, ensure_sentinel=True, connector_id="C-3"),
+            "cloudtrail_connector": pending("3"),
         },
     }
-    batch = cloudtrail_connector_batch(["a", "b", "c"], hostvars, reads(WORKSPACE, OTHER))
+    batch = cloudtrail_connector_batch(["a", "b", "c"], hostvars)
     assert batch == [
         {
             "workspace": WORKSPACE,
             "hosts": ["a", "c"],
             "connectors": [
                 {"aws_role_arn": arn("1"), "connector_id": None, "logs_enabled": True},
-                {"aws_role_arn": arn("3"), "connector_id": None, "logs_enabled": False},
+                {"aws_role_arn": arn("3"), "connector_id": "C-3", "logs_enabled": False},
             ],
             "ensure_sentinel": True,
             "wait_timeout": 60,
@@ -86,19 +74,17 @@ def test_the_batch_holds_the_accounts_whose_connector_is_missing_grouped_by_work
 
 
 def test_accounts_whose_role_failed_or_that_need_no_write_are_left_out() -> None:
-    converged = {"name": "c0a8f5a4-7d0e-4c1b-9f2a-3b4c5d6e7f80", "kind": "AmazonWebServicesCloudTrail"}
-    converged.update(aws_role_arn=arn("4"), logs_enabled=True)
+    published = {"changed": False, "outcome": "unchanged", "role_arn": arn("4"), "connector_id": "x"}
     hostvars = {
-        "failed-role": {"cloudtrail__account": account("1"), "cloudtrail__role": {"failed": True, "msg": "foreign"}},
+        "failed-role": {"cloudtrail__account": account("1"), "cloudtrail_connector": {"failed": True, "msg": "foreign"}},
         "no-role-yet": {"cloudtrail__account": account("2")},
-        "bad-input": {"cloudtrail__account": account("3", input_errors=["x"]), "cloudtrail__role": role("3")},
-        "converged": {"cloudtrail__account": account("4"), "cloudtrail__role": role("4")},
-        "offboarding": {"cloudtrail__account": account("5", state="absent"), "cloudtrail__role": role("5")},
-        "check-mode": {"cloudtrail__account": account("6"), "cloudtrail__role": {"changed": True, "role": {}}},
+        "stopped": {"cloudtrail__account": account("3", input_errors=["x"])},
+        "converged": {"cloudtrail__account": account("4"), "cloudtrail_connector": published},
+        "offboarding": {"cloudtrail__account": account("5", state="absent"), "cloudtrail_connector": published},
+        "new": {"cloudtrail__account": account("6"), "cloudtrail_connector": pending("6")},
     }
-    batch = cloudtrail_connector_batch(list(hostvars), hostvars, reads(WORKSPACE, connectors=[converged]))
-    # A role not made yet (check mode) is named by the ARN the role would have.
-    assert [(g["hosts"], [c["aws_role_arn"] for c in g["connectors"]]) for g in batch] == [(["check-mode"], [arn("6")])]
+    batch = cloudtrail_connector_batch(list(hostvars), hostvars)
+    assert [(g["hosts"], [c["aws_role_arn"] for c in g["connectors"]]) for g in batch] == [(["new"], [arn("6")])]
 
 
 def writes(*runs: dict[str, Any]) -> dict[str, Any]:

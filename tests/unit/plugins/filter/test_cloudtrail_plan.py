@@ -1,4 +1,4 @@
-"""The role's per-account plan: stop reasons, the tasks file, the workspace ID, the connector of the role."""
+"""The role's per-account plan: stop reasons, the step, the workspace ID, the connector of the role."""
 
 from __future__ import absolute_import, division, print_function
 from __future__ import annotations
@@ -89,7 +89,7 @@ def test_a_converged_account_only_converges_its_role() -> None:
     result = plan(account())
     assert result == {
         "stop_reason": "",
-        "tasks_file": "present_connector_converged.yml",
+        "step": "present_connector_converged",
         "role_arn": ARN,
         "workspace": "law-sentinel",
         "workspace_id": WORKSPACE_ID,
@@ -114,7 +114,7 @@ def test_the_role_arn_is_built_as_connector_role_builds_it() -> None:
 def test_the_role_arn_is_matched_as_the_module_matches_it(listed_arn: str) -> None:
     listed = {**CONNECTOR, "aws_role_arn": listed_arn}
     result = plan(account(), connectors=connector_read(listed))
-    assert (result["connector"], result["tasks_file"]) == (listed, "present_connector_converged.yml")
+    assert (result["connector"], result["step"]) == (listed, "present_connector_converged")
 
 
 @pytest.mark.parametrize(
@@ -128,25 +128,13 @@ def test_the_role_arn_is_matched_as_the_module_matches_it(listed_arn: str) -> No
 )
 def test_a_missing_or_different_connector_is_converged_by_present(overrides: dict, connectors: list) -> None:
     result = plan(account(**overrides), connectors=connector_read(*connectors))
-    assert result["tasks_file"] == "present.yml"
+    assert result["step"] == "present"
     assert result["connector_converged"] is False
-
-
-@pytest.mark.parametrize(
-    "connectors, tasks_file",
-    [([], "present_verify.yml"), ([CONNECTOR], "present_connector_converged_verify.yml")],
-)
-def test_verify_adds_the_verification_to_the_same_tasks(connectors: list, tasks_file: str) -> None:
-    assert plan(account(verify=True), connectors=connector_read(*connectors))["tasks_file"] == tasks_file
-
-
-def test_verify_does_not_apply_to_offboarding() -> None:
-    assert plan(account(verify=True, state="absent"))["tasks_file"] == "absent.yml"
 
 
 def test_the_given_connector_id_matches_without_regard_to_case() -> None:
     result = plan(account(connector_id=CONNECTOR["name"].upper()))
-    assert result["tasks_file"] == "present_connector_converged.yml"
+    assert result["step"] == "present_connector_converged"
 
 
 def test_a_given_external_id_wins_over_the_workspace_read() -> None:
@@ -162,19 +150,19 @@ def test_the_reads_of_other_workspaces_are_not_the_accounts() -> None:
 
 
 def test_offboarding_removes_only_the_connector_of_the_role() -> None:
-    assert plan(account(state="absent"))["tasks_file"] == "absent.yml"
+    assert plan(account(state="absent"))["step"] == "absent"
     assert plan(account(state="absent"))["connector_to_remove"] is True
     assert plan(account(state="absent"), connectors=connector_read())["connector_to_remove"] is False
     # A given ID that is the role's connector (any case) is removed; none listed at all: the role still goes.
     assert plan(account(state="absent", connector_id=CONNECTOR["name"].upper()))["connector_to_remove"]
     unlisted = plan(account(state="absent", connector_id=OTHER_ID), connectors=connector_read())
-    assert (unlisted["tasks_file"], unlisted["connector_to_remove"]) == ("absent.yml", False)
+    assert (unlisted["step"], unlisted["connector_to_remove"]) == ("absent", False)
 
 
 def test_input_errors_stop_the_account_first() -> None:
     failed = workspace_read(msg="workspace not found")
     result = plan(account(input_errors=["a is wrong", "b is wrong"]), workspaces=failed)
-    assert (result["stop_reason"], result["tasks_file"]) == ("a is wrong; b is wrong", "stop.yml")
+    assert (result["stop_reason"], result["step"]) == ("a is wrong; b is wrong", "stop")
     # An account with input errors was left out of the reads: its workspace has no result.
     assert plan(account(input_errors=["a is wrong"]), loop_result(), loop_result())["stop_reason"] == "a is wrong"
 
@@ -182,7 +170,7 @@ def test_input_errors_stop_the_account_first() -> None:
 def test_a_failed_workspace_read_stops_with_its_message() -> None:
     failed = workspace_read(failed=True, msg="Workspace law-sentinel was not found")
     result = plan(account(), workspaces=failed, connectors=connector_read(failed=True, msg="not found either"))
-    assert (result["stop_reason"], result["tasks_file"]) == ("Workspace law-sentinel was not found", "stop.yml")
+    assert (result["stop_reason"], result["step"]) == ("Workspace law-sentinel was not found", "stop")
     assert plan(account(), workspaces=loop_result())["stop_reason"] == "the workspace was not read"
 
 
@@ -196,9 +184,9 @@ def test_sentinel_off_stops_onboarding_unless_it_may_be_enabled() -> None:
     reason = plan(account(), connectors=off)["stop_reason"]
     assert reason.startswith("Microsoft Sentinel is not enabled on workspace law-sentinel")
     assert "cloudtrail_ensure_sentinel" in reason
-    assert plan(account(ensure_sentinel=True), connectors=off)["tasks_file"] == "present.yml"
+    assert plan(account(ensure_sentinel=True), connectors=off)["step"] == "present"
     # Offboarding: a workspace without Sentinel has no connector to remove, the role still goes.
-    assert plan(account(state="absent"), connectors=off)["tasks_file"] == "absent.yml"
+    assert plan(account(state="absent"), connectors=off)["step"] == "absent"
 
 
 def test_sentinel_off_names_a_workspace_given_by_resource_id() -> None:
@@ -217,7 +205,7 @@ def test_a_given_external_id_that_is_not_the_workspace_id_stops_the_account() ->
     given = "11111111-2222-4333-8444-555555555555"
     for state in ("present", "absent"):
         result = plan(account(external_id=given, state=state))
-        assert result["tasks_file"] == "stop.yml"
+        assert result["step"] == "stop"
         assert result["stop_reason"].startswith(
             f"cloudtrail_external_id {given} is not the workspace ID of workspace law-sentinel "
             f"(its customer_id is {WORKSPACE_ID})"
@@ -227,7 +215,7 @@ def test_a_given_external_id_that_is_not_the_workspace_id_stops_the_account() ->
 
 def test_a_given_external_id_is_compared_without_regard_to_case() -> None:
     result = plan(account(external_id=WORKSPACE_ID.upper()))
-    assert (result["stop_reason"], result["tasks_file"]) == ("", "present_connector_converged.yml")
+    assert (result["stop_reason"], result["step"]) == ("", "present_connector_converged")
 
 
 def test_a_given_external_id_goes_on_unchecked_when_the_workspace_was_not_read() -> None:
@@ -245,7 +233,7 @@ def repointed(account_id: str) -> dict[str, Any]:
 def test_onboarding_with_another_accounts_connector_id_stops_before_any_write() -> None:
     """Issue 11 case 3: the connector of 111111111111 would be repointed at 123456789012's role."""
     result = plan(account(connector_id=OTHER_ID.upper()), connectors=repointed("111111111111"))
-    assert result["tasks_file"] == "stop.yml"
+    assert result["step"] == "stop"
     assert result["stop_reason"].startswith(
         f"cloudtrail_connector_id {OTHER_ID} is the connector of AWS account 111111111111"
     )
@@ -255,13 +243,13 @@ def test_onboarding_with_another_accounts_connector_id_stops_before_any_write() 
 
 def test_onboarding_with_the_connector_id_of_a_renamed_role_of_the_account_updates_it() -> None:
     result = plan(account(connector_id=OTHER_ID), connectors=repointed(ACCOUNT))
-    assert (result["stop_reason"], result["tasks_file"]) == ("", "present.yml")
+    assert (result["stop_reason"], result["step"]) == ("", "present")
     assert result["connector"]["name"] == OTHER_ID
 
 
 def test_onboarding_with_an_id_other_than_the_role_connectors_stops_before_any_write() -> None:
     result = plan(account(connector_id=OTHER_ID))
-    assert result["tasks_file"] == "stop.yml"
+    assert result["step"] == "stop"
     assert result["stop_reason"].startswith(f"connector {CONNECTOR['name']} already connects role {ARN}")
     assert "Omit cloudtrail_connector_id" in result["stop_reason"]
 
@@ -269,14 +257,14 @@ def test_onboarding_with_an_id_other_than_the_role_connectors_stops_before_any_w
 def test_onboarding_with_the_id_of_a_connector_of_another_kind_stops_before_any_write() -> None:
     s3 = {"name": OTHER_ID, "kind": "AmazonWebServicesS3", "id": "/subscriptions/x/s3"}
     result = plan(account(connector_id=OTHER_ID), connectors=connector_read(s3))
-    assert result["tasks_file"] == "stop.yml"
+    assert result["step"] == "stop"
     assert result["stop_reason"].startswith(f"cloudtrail_connector_id {OTHER_ID} is already used by a connector")
 
 
 def test_offboarding_with_an_id_other_than_the_role_connectors_stops_before_anything_is_removed() -> None:
     """Issue 11 case 4: the role would go and its connector would stay, reading nothing."""
     result = plan(account(state="absent", connector_id=OTHER_ID))
-    assert result["tasks_file"] == "stop.yml"
+    assert result["step"] == "stop"
     assert result["stop_reason"].startswith(f"cloudtrail_connector_id {OTHER_ID} is not the connector of role {ARN}")
     assert f"connector {CONNECTOR['name']} holds it" in result["stop_reason"]
 
@@ -284,7 +272,7 @@ def test_offboarding_with_an_id_other_than_the_role_connectors_stops_before_anyt
 def test_offboarding_with_the_id_of_another_roles_connector_stops_before_anything_is_removed() -> None:
     for account_id in ("111111111111", ACCOUNT):
         result = plan(account(state="absent", connector_id=OTHER_ID), connectors=repointed(account_id))
-        assert result["tasks_file"] == "stop.yml"
+        assert result["step"] == "stop"
         assert result["stop_reason"].startswith(
             f"cloudtrail_connector_id {OTHER_ID} holds role arn:aws:iam::{account_id}:role/OldSentinelRole, "
             f"not {ARN}"
@@ -326,7 +314,7 @@ S3_CONNECTOR = {
 
 def test_an_s3_connector_of_the_same_role_is_never_taken_for_the_cloudtrail_one() -> None:
     onboarding = plan(account(), connectors=connector_read(S3_CONNECTOR))
-    assert (onboarding["stop_reason"], onboarding["tasks_file"], onboarding["connector"]) == ("", "present.yml", {})
+    assert (onboarding["stop_reason"], onboarding["step"], onboarding["connector"]) == ("", "present", {})
     beside = plan(account(), connectors=connector_read(S3_CONNECTOR, CONNECTOR))
     assert beside["connector"] == CONNECTOR and beside["connector_converged"]
     offboarding = plan(account(state="absent"), connectors=connector_read(S3_CONNECTOR))
@@ -337,7 +325,7 @@ def test_an_s3_connector_of_the_same_role_is_never_taken_for_the_cloudtrail_one(
         in plan(account(connector_id=OTHER_ID), connectors=connector_read(S3_CONNECTOR))["stop_reason"]
     )
     refused = plan(account(state="absent", connector_id=OTHER_ID), connectors=connector_read(S3_CONNECTOR))
-    assert refused["tasks_file"] == "stop.yml" and not refused["connector_to_remove"]
+    assert refused["step"] == "stop" and not refused["connector_to_remove"]
     assert refused["stop_reason"].startswith(
         f"cloudtrail_connector_id {OTHER_ID} is a connector of kind AmazonWebServicesS3"
     )

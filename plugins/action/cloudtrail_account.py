@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright: sentinel.aws contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sentinel.aws.cloudtrail role's one task per account: its plan carried out, its result published.
+
+Ansible spends a worker, a templating pass and a result round trip on every task of every host,
+which at tens of accounts cost the role more than its API calls (issue 17: five tasks an account
+against an expert playbook's two). This action does in one task what the role did in three: it
+stops the account on its plan's reason, runs sentinel.aws.connector_role (and, offboarding,
+sentinel.aws.data_connector first), and builds the account's result (registered by the role as
+cloudtrail_connector). The decisions stay in the filters' and modules' functions it calls.
+"""
+from __future__ import absolute_import, division, print_function
+from __future__ import annotations
+
+__metaclass__ = type
+
+from typing import Any, Dict, List, Mapping, Optional
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_outcome import cloudtrail_outcome
+from ansible_collections.sentinel.aws.plugins.module_utils.cloudtrail_account import ARGUMENT_SPEC
+
+ROLE_MODULE = "sentinel.aws.connector_role"
+CONNECTOR_MODULE = "sentinel.aws.data_connector"
+# What the role's result keeps of a module result besides its own keys (Ansible's standard ones).
+PASSED_ON = ("changed", "diff", "warnings", "deprecations")
+
+
+def account_result(
+    state: str,
+    role: Mapping[str, Any],
+    plan: Mapping[str, Any],
+    role_result: Mapping[str, Any],
+    connector_result: Optional[Mapping[str, Any]],
+    check_mode: bool,
+) -> Dict[str, Any]:
+    """The account's result as the role publishes it (cloudtrail_connector; roles/cloudtrail/README.md).
+
+    connector_result: onboarding, the connector as written or (converged) as the shared list holds it;
+    offboarding, data_connector's result, or None when there was nothing to remove.
+    """
+    result: Dict[str, Any] = {
+        "state": state,
+        "aws_account_id": str(role.get("account_id") or ""),
+        "role_name": role.get("name"),
+        "workspace": plan.get("workspace"),
+        # created, managed (carries the sentinel.aws marker), adopted (hand-made Sentinel role) or taken_over.
+        "ownership": role_result.get("ownership"),
+        "outcome": cloudtrail_outcome(state, role_result, connector_result, plan.get("connector"), check_mode),
+        "reason": "",
+    }
+    if state == "absent":
+        result.update(
+            role_arn=plan.get("role_arn"),
+            connector_id=None,
+            workspace_id=None,
+            role_deleted=role_result.get("role_deleted"),
+            left_behind=role_result.get("left_behind"),
+        )
+        return result
+    connector = (connector_result or {}).get("connector") or {}
+    result.update(
+        # As IAM returned it (its case may differ from ours); in check mode, a role that does not
+        # exist yet has none: the computed one.
+        role_arn=(role_result.get("role") or {}).get("arn") or plan.get("role_arn"),
+        connector_id=connector.get("name"),
+        connector_resource_id=connector.get("id"),
+        workspace_id=plan.get("workspace_id"),
+    )
+    return result
+
+
+def role_options(role: Mapping[str, Any], aws: Mapping[str, Any], plan: Mapping[str, Any], state: str) -> Dict[str, Any]:
+    """connector_role's options: the AWS connection, the role's, the workspace ID as external ID.
+
+    Offboarding passes only what finds the role and this workspace in its trust: the options that
+    shape a role (policies, tags, description) mean nothing to its removal.
+    """
+    options = dict(aws)
+    options.update(role)
+    if state == "absent":
+        for shaping in ("microsoft_account_id", "managed_policies", "description", "tags", "purge_tags"):
+            options.pop(shaping, None)
+    options.update(state=state, external_id=plan.get("workspace_id"))
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def passed_on(*results: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """Ansible's keys of the module results: changed if any changed, their diffs (one or a list), warnings."""
+    ran = [r for r in results if r]
+    merged: Dict[str, Any] = {"changed": any(r.get("changed") for r in ran)}
+    diffs = [r["diff"] for r in ran if r.get("diff")]
+    if diffs:
+        merged["diff"] = diffs[0] if len(diffs) == 1 else diffs
+    for key in ("warnings", "deprecations"):
+        found: List[Any] = [item for r in ran for item in r.get(key) or []]
+        if found:
+            merged[key] = found
+    return merged
+
+
+def module_failure(result: Mapping[str, Any], plan: Mapping[str, Any]) -> Dict[str, Any]:
+    """A module's failure as this task's: its message, and what the role's rescue reads (ownership)."""
+    failed = {key: result[key] for key in PASSED_ON + ("ownership",) if key in result}
+    failed.update(failed=True, msg=result.get("msg") or "failed", role_arn=plan.get("role_arn"))
+    return failed
+
+
+class ActionModule(ActionBase):
+    """See the module documentation (plugins/modules/cloudtrail_account.py)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp: Any = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        plan, state, role = args["plan"], args["state"], args["role"]
+        check_mode = bool(self._task.check_mode or self._play_context.check_mode)
+        if args["written"] is not None:
+            return self._publish_written(args, check_mode)
+        if plan.get("stop_reason"):
+            return dict(failed=True, msg=plan["stop_reason"], role_arn=plan.get("role_arn"))
+
+        removed = None
+        if state == "absent" and plan.get("connector_to_remove"):
+            connector_options = dict(args["azure"], aws_role_arn=plan.get("role_arn"), state="absent")
+            if args["connector_id"]:
+                connector_options["connector_id"] = args["connector_id"]
+            removed = self._run(CONNECTOR_MODULE, connector_options, task_vars)
+            if removed.get("failed"):
+                return module_failure(removed, plan)
+
+        role_result = self._run(ROLE_MODULE, role_options(role, args["aws"], plan, state), task_vars)
+        if role_result.get("failed"):
+            return module_failure(role_result, plan)
+
+        result = passed_on(removed, role_result)
+        if state == "present" and not plan.get("connector_converged"):
+            # The batch writes the connector (the role's data_connector run per workspace), then
+            # this action publishes the account with its `written` element (_publish_written).
+            result.update(
+                pending=True,
+                ownership=role_result.get("ownership"),
+                role_arn=(role_result.get("role") or {}).get("arn") or plan.get("role_arn"),
+            )
+            return result
+        connector = removed if state == "absent" else {"changed": False, "connector": plan.get("connector")}
+        result.update(account_result(state, role, plan, role_result, connector, check_mode))
+        return result
+
+    def _publish_written(self, args: Dict[str, Any], check_mode: bool) -> Dict[str, Any]:
+        """The account whose connector the batch wrote: failed with the write's message, or published."""
+        written, registered, plan = args["written"], args["registered"] or {}, args["plan"]
+        if written.get("failed"):
+            return module_failure(dict(written, ownership=registered.get("ownership")), plan)
+        role_result = {
+            "changed": registered.get("changed"),
+            "ownership": registered.get("ownership"),
+            "role": {"arn": registered.get("role_arn")},
+        }
+        # Changed when the connector changed: the role's change was counted by the task that made it.
+        result: Dict[str, Any] = {"changed": bool(written.get("changed"))}
+        result.update(account_result("present", args["role"], plan, role_result, written, check_mode))
+        return result
+
+    def _run(self, module: str, options: Dict[str, Any], task_vars: Dict[str, Any]) -> Dict[str, Any]:
+        return self._execute_module(module_name=module, module_args=options, task_vars=task_vars)
