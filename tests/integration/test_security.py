@@ -431,14 +431,26 @@ def test_a_role_of_the_same_name_in_another_account_is_neither_changed_nor_delet
     assert kept["AssumeRolePolicyDocument"] == trust
 
 
-def test_the_role_passes_the_account_id_to_every_connector_role_task() -> None:
-    """The guard is not optional in the role: each connector_role task sets account_id from the required variable."""
+def role_tasks(tasks: list) -> list:
+    """The tasks of a tasks file, those inside blocks (and their rescue and always sections) too."""
+    found = []
+    for task in tasks or []:
+        found.append(task)
+        for section in ("block", "rescue", "always"):
+            found.extend(role_tasks(task.get(section) or []))
+    return found
+
+
+def test_the_role_passes_the_account_id_to_every_connector_role_run() -> None:
+    """The guard is not optional in the role: the one task that runs connector_role (sentinel.aws.cloudtrail_account,
+    present and absent alike) sets role.account_id from the required variable; no task runs connector_role itself."""
     tasks_dir = REPO / "roles" / "cloudtrail" / "tasks"
-    found = 0
+    account_tasks = []
     for path in sorted(Path(tasks_dir).glob("*.yml")):
-        for task in yaml.safe_load(path.read_text()) or []:
-            module_args = task.get("sentinel.aws.connector_role")
-            if module_args is not None:
-                found += 1
-                assert "cloudtrail_aws_account_id" in str(module_args.get("account_id")), (path.name, task["name"])
-    assert found >= 2  # present and absent
+        for task in role_tasks(yaml.safe_load(path.read_text())):
+            assert "sentinel.aws.connector_role" not in task, (path.name, task["name"])
+            args = task.get("sentinel.aws.cloudtrail_account")
+            if args is not None and "written" not in args:
+                account_tasks.append((path.name, args))
+    assert [name for name, _ in account_tasks] == ["main.yml"]
+    assert "cloudtrail_aws_account_id" in str(account_tasks[0][1]["role"]["account_id"])
