@@ -10,6 +10,7 @@ stops the account on its plan's reason, runs sentinel.aws.connector_role (and, o
 sentinel.aws.data_connector first), and builds the account's result (registered by the role as
 cloudtrail_connector). The decisions stay in the filters' and modules' functions it calls.
 """
+
 from __future__ import absolute_import, division, print_function
 from __future__ import annotations
 
@@ -72,7 +73,9 @@ def account_result(
     return result
 
 
-def role_options(role: Mapping[str, Any], aws: Mapping[str, Any], plan: Mapping[str, Any], state: str) -> Dict[str, Any]:
+def role_options(
+    role: Mapping[str, Any], aws: Mapping[str, Any], plan: Mapping[str, Any], state: str
+) -> Dict[str, Any]:
     """connector_role's options: the AWS connection, the role's, the workspace ID as external ID.
 
     Offboarding passes only what finds the role and this workspace in its trust: the options that

@@ -16,8 +16,8 @@ author:
 description:
   - Takes the play batch's hosts and their C(hostvars), and returns one entry per workspace with the connectors
     to create or converge there, those of the accounts whose C(sentinel.aws.cloudtrail_account) task converged the
-    IAM role and left the connector to write (its result, registered as C(cloudtrail_connector), is C(pending):
-    the plan shows the connector missing or different). The role writes each entry's connectors in one
+    IAM role and left the connector to write (its result, registered as C(cloudtrail_connector), is C(pending)
+    because the plan shows the connector missing or different). The role writes each entry's connectors in one
     C(sentinel.aws.data_connector) run (its C(connectors) option), so one Azure sign-in instead of one per account.
   - An account whose IAM role task failed is left out, so that no connector is made for a role that is not there.
   - The role ARN is the one IAM returned; in check mode, for a role not made yet, the computed one.

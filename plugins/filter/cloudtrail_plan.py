@@ -69,7 +69,7 @@ _value:
       type: str
     step:
       description:
-        - What the role does for the account (M(sentinel.aws.cloudtrail_account)): C(stop), C(absent), C(present) (the
+        - What the role does for the account (M(sentinel.aws.cloudtrail_account)) - C(stop), C(absent), C(present) (the
           role, then the connector written by the batch), or C(present_connector_converged) when the connector is
           already as wanted (the role only).
       type: str

@@ -12,8 +12,8 @@ module: cloudtrail_account
 short_description: Carry out the sentinel.aws.cloudtrail role's plan for one AWS account (internal to the role)
 version_added: 0.2.0
 description:
-  - The one task the M(sentinel.aws.cloudtrail) role runs per AWS account. It runs on the controller (an
-    action plugin): it stops the account on the reason of its plan, converges its IAM role with
+  - The one task the C(sentinel.aws.cloudtrail) role runs per AWS account. It runs on the controller (an
+    action plugin). It stops the account on the reason of its plan, converges its IAM role with
     M(sentinel.aws.connector_role), removes its connector with M(sentinel.aws.data_connector) first when
     offboarding, and returns the account's result, which the role registers as C(cloudtrail_connector).
   - When the account's connector must be written, the role writes the connectors of all such accounts
@@ -65,8 +65,8 @@ options:
     default: {}
   written:
     description:
-      - The account's element of the batch's connector write (P(sentinel.aws.cloudtrail_connector_written#filter)):
-        C(changed), C(connector), C(failed), C(msg). With it, no module runs: the account is published, or fails
+      - The account's element of the batch's connector write (P(sentinel.aws.cloudtrail_connector_written#filter)),
+        with C(changed), C(connector), C(failed), C(msg). With it, no module runs; the account is published, or fails
         with C(msg).
     type: dict
   registered:
@@ -78,8 +78,6 @@ notes:
 seealso:
   - module: sentinel.aws.connector_role
   - module: sentinel.aws.data_connector
-  - ref: sentinel.aws.cloudtrail role <ansible_collections.sentinel.aws.cloudtrail_role>
-    description: The role that runs this action.
 extends_documentation_fragment:
   - sentinel.aws.attributes
 """

@@ -76,7 +76,10 @@ def test_the_batch_holds_the_accounts_whose_connector_is_missing_grouped_by_work
 def test_accounts_whose_role_failed_or_that_need_no_write_are_left_out() -> None:
     published = {"changed": False, "outcome": "unchanged", "role_arn": arn("4"), "connector_id": "x"}
     hostvars = {
-        "failed-role": {"cloudtrail__account": account("1"), "cloudtrail_connector": {"failed": True, "msg": "foreign"}},
+        "failed-role": {
+            "cloudtrail__account": account("1"),
+            "cloudtrail_connector": {"failed": True, "msg": "foreign"},
+        },
         "no-role-yet": {"cloudtrail__account": account("2")},
         "stopped": {"cloudtrail__account": account("3", input_errors=["x"])},
         "converged": {"cloudtrail__account": account("4"), "cloudtrail_connector": published},
