@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: sentinel.aws contributors
+# Copyright: contributors to the sentinel.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The sentinel.aws.cloudtrail role's one task per account: its plan carried out, its result published.
 
@@ -122,7 +122,7 @@ class ActionModule(ActionBase):
     def run(self, tmp: Any = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         plan, state, role = args["plan"], args["state"], args["role"]
         check_mode = bool(self._task.check_mode or self._play_context.check_mode)
         if args["written"] is not None:

@@ -452,5 +452,5 @@ def test_the_role_passes_the_account_id_to_every_connector_role_run() -> None:
             args = task.get("sentinel.aws.cloudtrail_account")
             if args is not None and "written" not in args:
                 account_tasks.append((path.name, args))
-    assert [name for name, _ in account_tasks] == ["main.yml"]
+    assert [found[0] for found in account_tasks] == ["main.yml"]
     assert "cloudtrail_aws_account_id" in str(account_tasks[0][1]["role"]["account_id"])

@@ -181,7 +181,7 @@ def test_a_stopped_account_fails_with_its_reason_before_any_module_runs() -> Non
 def test_a_converged_account_runs_the_role_module_only_and_is_published() -> None:
     action = RecordingAction({"plan": plan(), "role": ROLE, "aws": AWS}, {ROLE_MODULE: ROLE_RESULT})
     result = action.run(task_vars={})
-    assert [module for module, _ in action.calls] == [ROLE_MODULE]
+    assert [call[0] for call in action.calls] == [ROLE_MODULE]
     assert action.calls[0][1]["secret_key"] == "not-shown"
     assert (result["changed"], result["outcome"], result["connector_id"]) == (True, "created", CONNECTOR["name"])
     assert "not-shown" not in repr(result) and "pending" not in result
@@ -210,7 +210,7 @@ def test_offboarding_removes_the_connector_before_the_role() -> None:
     answers = {CONNECTOR_MODULE: {"changed": True}, ROLE_MODULE: {"changed": True, "ownership": "managed"}}
     action = RecordingAction(args, answers)
     result = action.run(task_vars={})
-    assert [module for module, _ in action.calls] == [CONNECTOR_MODULE, ROLE_MODULE]
+    assert [call[0] for call in action.calls] == [CONNECTOR_MODULE, ROLE_MODULE]
     assert action.calls[0][1] == {
         "workspace_name": "law-sentinel",
         "aws_role_arn": ARN,
@@ -225,7 +225,7 @@ def test_a_connector_that_could_not_be_removed_keeps_the_role() -> None:
     action = RecordingAction(args, {CONNECTOR_MODULE: {"failed": True, "msg": "ARM said no"}})
     result = action.run(task_vars={})
     assert (result["failed"], result["msg"]) == (True, "ARM said no")
-    assert [module for module, _ in action.calls] == [CONNECTOR_MODULE]
+    assert [call[0] for call in action.calls] == [CONNECTOR_MODULE]
 
 
 def test_a_role_the_module_refuses_fails_the_account_with_the_modules_message() -> None:
