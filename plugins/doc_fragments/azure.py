@@ -109,7 +109,7 @@ options:
         ignored and replaced after the next sign-in.
       - A cached token that Resource Manager refuses (expired, revoked or unknown) is dropped and one
         fresh token is got.
-      - Not used with O(cert_validation_mode=ignore): a run that does not check TLS could be handed a forged
+      - Not used with O(cert_validation_mode=ignore), as a run that does not check TLS could be handed a forged
         cloud or token.
       - Only for service principals. A managed identity gets its tokens from the machine's own
         metadata service, and the Azure CLI keeps a token cache of its own. M(sentinel.aws.ingestion_info)
