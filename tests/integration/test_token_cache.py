@@ -76,8 +76,8 @@ def test_a_second_module_run_signs_in_with_no_request(clean_sandbox, token_cache
 def test_without_token_cache_each_module_run_signs_in(clean_sandbox, token_cache_dir):
     sb = clean_sandbox
     issued = sb.azure.tokens.issued()
-    for _ in range(2):
-        result, sign_in = read_workspace(sb)
+    runs = [read_workspace(sb), read_workspace(sb)]
+    for result, sign_in in runs:
         assert not result.failed and sign_in == SIGN_IN, result.result
     assert len(tokens_since(sb, issued)) == 2
     assert not os.path.exists(token_cache_dir)
@@ -88,8 +88,8 @@ def test_without_token_cache_each_module_run_signs_in(clean_sandbox, token_cache
 def test_a_cached_token_arm_refuses_is_replaced_once_and_the_cache_rewritten(clean_sandbox, token_cache_dir, refuse):
     sb = clean_sandbox
     issued = sb.azure.tokens.issued()
-    first, _ = read_workspace(sb, token_cache=True)
-    assert not first.failed, first.result
+    first, first_sign_in = read_workspace(sb, token_cache=True)
+    assert not first.failed and first_sign_in == SIGN_IN, first.result
     (old_token,) = tokens_since(sb, issued)
     getattr(sb.azure.tokens, refuse)()  # the emulator no longer accepts it; the file still holds it
     before = len(sb.azure.requests)
@@ -111,8 +111,8 @@ def test_a_cached_token_arm_refuses_is_replaced_once_and_the_cache_rewritten(cle
 
 def test_a_wrong_secret_does_not_get_the_cached_token(clean_sandbox, token_cache_dir):
     sb = clean_sandbox
-    first, _ = read_workspace(sb, token_cache=True)
-    assert not first.failed, first.result
+    first, first_sign_in = read_workspace(sb, token_cache=True)
+    assert not first.failed and first_sign_in == SIGN_IN, first.result
     before = len(sb.azure.requests)
 
     wrong, sign_in = read_workspace(sb, dict(sb.env, AZURE_SECRET="not-the-secret"), token_cache=True)
