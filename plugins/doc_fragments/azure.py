@@ -95,13 +95,48 @@ options:
         fails the task at once, naming the wait asked for and the HTTP status.
     type: int
     default: 60
+  token_cache:
+    description:
+      - Keep the service principal's access token, and the cloud endpoints read from a metadata URL
+        O(cloud_environment), in an encrypted file under O(token_cache_dir), so that the next tasks
+        on this machine reuse them until the token is 5 minutes from expiry, instead of each signing
+        in anew (up to three requests each, for the cloud metadata, the OpenID configuration and the token).
+      - The file is encrypted (Fernet) with a key derived (HKDF-SHA256) from the client secret. Only a
+        holder of the secret can read it or write one that is used, and a holder of the secret can get
+        the same token from Microsoft Entra ID anyway. Its name is a SHA-256 of the tenant, the client
+        ID, the cloud and the sign-in authority, never of the secret. A file that does not decrypt (the
+        secret was rotated, or the file changed), cannot be read or holds a token about to expire is
+        ignored and replaced after the next sign-in.
+      - A cached token that Resource Manager refuses (expired, revoked or unknown) is dropped and one
+        fresh token is got.
+      - Not used with O(cert_validation_mode=ignore), as a run that does not check TLS could be handed a forged
+        cloud or token.
+      - Only for service principals. A managed identity gets its tokens from the machine's own
+        metadata service, and the Azure CLI keeps a token cache of its own. M(sentinel.aws.ingestion_info)
+        does not use it.
+      - The C(sentinel.aws.cloudtrail) and C(sentinel.aws.s3) roles turn it on.
+      - Can be set with the E(SENTINEL_AWS_AZURE_TOKEN_CACHE) environment variable.
+    type: bool
+    default: false
+  token_cache_dir:
+    description:
+      - Directory of the O(token_cache) files, made with mode 0700 (each file 0600) when missing. One
+        that exists and belongs to another user, or that others may read or enter, is not used (the
+        task warns and signs in anew).
+      - The default is under C(~/.ansible), beside Ansible's own per-user state, in the home of the user
+        the task runs as, on the machine it runs on (the controller for the roles). AWX runs each job in a
+        new execution environment container, so there the cache lasts for one job.
+      - Can be set with the E(SENTINEL_AWS_AZURE_TOKEN_CACHE_DIR) environment variable.
+    type: path
+    default: ~/.ansible/sentinel_aws/token_cache
 requirements:
   - python >= 3.10
   - azure-identity
+  - cryptography (installed with azure-identity; used by O(token_cache))
   - azure-mgmt-securityinsight >= 1.0.0, < 2 (1.0.0 is its only stable release)
   - azure-mgmt-loganalytics
 notes:
-  - Each task signs in once (one token request) and reuses the token for its calls.
+  - Each task signs in once (one token request) and reuses the token for its calls; with O(token_cache), tasks share it.
   - Throttling (HTTP 429) and server errors (5xx) are retried, honouring C(Retry-After), within a bounded time.
 """
 

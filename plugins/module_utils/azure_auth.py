@@ -17,12 +17,17 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import base64
 import configparser
+import hashlib
 import json
 import os
+import stat
 import subprocess
+import tempfile
+import threading
 import time
-from typing import Any, Callable, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -30,6 +35,8 @@ from ansible_collections.sentinel.aws.plugins.module_utils.azure_cloud import (
     CONNECTION_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     AzureAuthError,
+    cloud_key,
+    known_cloud,
     require_https,
     resolve_cloud,
 )
@@ -88,6 +95,12 @@ AZURE_AUTH_ARGSPEC = dict(
         type="bool", default=False, fallback=(env_fallback, ["AZURE_DISABLE_INSTANCE_DISCOVERY"])
     ),
     read_timeout=dict(type="int", default=60),
+    token_cache=dict(type="bool", default=False, fallback=(env_fallback, ["SENTINEL_AWS_AZURE_TOKEN_CACHE"])),
+    token_cache_dir=dict(
+        type="path",
+        default="~/.ansible/sentinel_aws/token_cache",
+        fallback=(env_fallback, ["SENTINEL_AWS_AZURE_TOKEN_CACHE_DIR"]),
+    ),
 )
 
 # The one retry policy for every Azure call (azure-core RetryPolicy keywords): 408/429/5xx and
@@ -316,6 +329,221 @@ def build_credential(
     return AzureCliCredential(tenant_id=settings.get("tenant"))
 
 
+# --- the token cache shared by the module runs of a controller (option token_cache) ---------------------------
+# Each module run is a new process, so each one used to sign in anew: ARM's cloud metadata (when
+# cloud_environment is a URL), Entra ID's OpenID configuration and the token request. With
+# token_cache, a service principal's token, and the cloud endpoints it was got for, are kept in
+# one file per tenant, client, cloud and sign-in authority, encrypted with a key derived from the
+# client secret. Safe because only a holder of the secret can read or write a file that decrypts,
+# and a holder of the secret can mint the same token anyway. Managed identities and the Azure CLI
+# are not cached: IMDS answers on the machine itself, and the CLI keeps a token cache of its own.
+
+TOKEN_CACHE_VERSION = "sentinel.aws azure token cache v1"
+# A token expiring within this many seconds is a miss (azure-core's BearerTokenCredentialPolicy
+# refreshes 300 s before expiry too), so a run never starts with a token that dies during it.
+TOKEN_CACHE_MARGIN = 300
+# A cache file holds a cloud and a few tokens: anything bigger is not one of ours.
+TOKEN_CACHE_MAX_BYTES = 65536
+
+
+def token_cache_identity(settings: Dict[str, Any], params: Dict[str, Any]) -> str:
+    """What a cache file is for: tenant, client, cloud and sign-in authority, known before any request.
+
+    The authority and the ARM scope are functions of cloud_environment and adfs_authority_url
+    (for a metadata URL, of the document it serves), so these name them before the metadata is read;
+    tokens inside the file are kept per scope.
+    """
+    cloud = params.get("cloud_environment") or "AzureCloud"
+    cloud = cloud_key(cloud) if known_cloud(cloud) else cloud.strip().rstrip("/")
+    parts = (TOKEN_CACHE_VERSION, settings["tenant"].lower(), settings["client_id"].lower(), cloud)
+    return "|".join(parts + ((params.get("adfs_authority_url") or "").rstrip("/"),))
+
+
+def token_cache_file_name(identity: str) -> str:
+    """SHA-256 of the identity: says nothing of the secret, and two principals never share a file."""
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest() + ".token"
+
+
+def token_cache_key(secret: str, identity: str) -> bytes:
+    """The Fernet key of a cache file: HKDF-SHA256 over the client secret, salted with the identity.
+
+    Entra ID's client secrets are random (40 characters), so a fast key derivation is enough; the
+    salt makes each file's key its own.
+    """
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=identity.encode("utf-8"), info=TOKEN_CACHE_VERSION.encode("utf-8")
+    ).derive(secret.encode("utf-8"))
+    return base64.urlsafe_b64encode(derived)
+
+
+def token_cache_directory(params: Dict[str, Any]) -> str:
+    """token_cache_dir, ~ expanded (the option is a path; module_utils callers may pass none)."""
+    return os.path.expanduser(params.get("token_cache_dir") or AZURE_AUTH_ARGSPEC["token_cache_dir"]["default"])
+
+
+def token_cache_dir_problem(directory: str) -> Optional[str]:
+    """Why an existing cache directory is not used (owned by another user, open to others), or None."""
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return None  # made, 0700, on the first write
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a directory"
+    if info.st_uid != os.getuid():
+        return "it belongs to another user"
+    if info.st_mode & 0o077:
+        return "its mode is %s: others may use it (it must be 0700)" % oct(info.st_mode & 0o777)
+    return None
+
+
+class TokenCache:
+    """One encrypted cache file: {"cloud": {...}, "tokens": {scope: {"token", "expires_on"}}}.
+
+    Any file that cannot be read, does not decrypt (another secret: rotated; tampered with) or does
+    not parse is a miss, never an error; a failed write just leaves no cache.
+    """
+
+    def __init__(self, directory: str, identity: str, secret: str):
+        self.directory = directory
+        self.path = os.path.join(directory, token_cache_file_name(identity))
+        self._identity = identity
+        self._secret = secret
+
+    def _fernet(self) -> Any:
+        from cryptography.fernet import Fernet
+
+        return Fernet(token_cache_key(self._secret, self._identity))
+
+    def read(self) -> Dict[str, Any]:
+        from cryptography.fernet import InvalidToken
+
+        if token_cache_dir_problem(self.directory):
+            return {}
+        try:
+            with open(self.path, "rb") as handle:
+                sealed = handle.read(TOKEN_CACHE_MAX_BYTES + 1)
+            if len(sealed) > TOKEN_CACHE_MAX_BYTES:
+                return {}
+            content = json.loads(self._fernet().decrypt(sealed))
+        except (OSError, ValueError, InvalidToken):
+            return {}
+        return content if isinstance(content, dict) else {}
+
+    def token(self, scope: str, now: Optional[float] = None) -> Optional[Tuple[str, int]]:
+        """(token, expires_on) of a scope, unless missing or expiring within TOKEN_CACHE_MARGIN."""
+        return live_token(self.read(), scope, time.time() if now is None else now)
+
+    def cloud(self, now: Optional[float] = None) -> Optional[Dict[str, str]]:
+        """The cloud endpoints, only while the file's token for the cloud's own ARM scope is live.
+
+        So metadata read once is reused for at most a token's lifetime (about an hour), and a cloud
+        that moved is read again at the next sign-in.
+        """
+        content = self.read()
+        cloud = content.get("cloud")
+        if not isinstance(cloud, dict) or not live_token(
+            content, cloud.get("scope"), time.time() if now is None else now
+        ):
+            return None
+        return cloud
+
+    def store(self, scope: str, token: str, expires_on: int, cloud: Dict[str, str]) -> None:
+        now = time.time()
+        tokens = self.read().get("tokens") or {}
+        tokens = {key: entry for key, entry in tokens.items() if live_token({"tokens": tokens}, key, now)}
+        tokens[scope] = {"token": token, "expires_on": int(expires_on)}
+        self._write(self._fernet().encrypt(json.dumps({"cloud": cloud, "tokens": tokens}).encode("utf-8")))
+
+    def _write(self, sealed: bytes) -> None:
+        """Atomically (a temporary file renamed over the old one), mode 0600 in a directory of mode 0700."""
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            if token_cache_dir_problem(self.directory):
+                return
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")  # mode 0600
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(sealed)
+                os.replace(temporary, self.path)
+            except OSError:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            return
+
+    def drop(self) -> None:
+        try:
+            os.unlink(self.path)
+        except OSError:
+            return
+
+
+def live_token(content: Dict[str, Any], scope: Any, now: float) -> Optional[Tuple[str, int]]:
+    """(token, expires_on) of content's scope when it outlives now by TOKEN_CACHE_MARGIN, else None."""
+    tokens = content.get("tokens")
+    entry = tokens.get(scope) if isinstance(tokens, dict) and isinstance(scope, str) else None
+    if not isinstance(entry, dict):
+        return None
+    token, expires_on = entry.get("token"), entry.get("expires_on")
+    if not isinstance(token, str) or not token or not isinstance(expires_on, int):
+        return None
+    return (token, expires_on) if expires_on - now > TOKEN_CACHE_MARGIN else None
+
+
+def open_token_cache(settings: Dict[str, Any], params: Dict[str, Any]) -> Optional[TokenCache]:
+    """The run's cache when token_cache is on and the credential is a service principal's, else None.
+
+    Not with cert_validation_mode=ignore: a run that does not check TLS could be handed a forged
+    cloud document or token, and must not pass them on to runs that do check.
+    """
+    if not params.get("token_cache") or settings.get("method") != "service_principal" or not connection_verify(params):
+        return None
+    return TokenCache(token_cache_directory(params), token_cache_identity(settings, params), settings["secret"])
+
+
+class CachingCredential:
+    """A TokenCredential (azure-core's get_token protocol) that asks the cache before the inner credential.
+
+    A token got from the inner credential is written to the cache with the run's cloud. lookup=False
+    (a renewal: the cached token was refused) always asks the inner credential. A claims challenge
+    or another tenant goes straight to the inner credential and is not cached.
+    """
+
+    def __init__(self, inner: Any, cache: TokenCache, cloud: Dict[str, str], lookup: bool = True):
+        self.inner = inner
+        self.cache = cache
+        self.cloud = cloud
+        self.lookup = lookup
+        self._from_cache: set = set()
+        # cloudtrail_organization's threads share one credential.
+        self._lock = threading.Lock()
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        if kwargs.get("claims") or kwargs.get("tenant_id"):
+            return self.inner.get_token(*scopes, **kwargs)
+        from azure.core.credentials import AccessToken
+
+        scope = " ".join(sorted(scopes))
+        with self._lock:
+            cached = self.cache.token(scope) if self.lookup else None
+            if cached:
+                self._from_cache.add(cached[0])
+                return AccessToken(*cached)
+            fresh = self.inner.get_token(*scopes, **kwargs)
+            self.cache.store(scope, fresh.token, fresh.expires_on, self.cloud)
+            return fresh
+
+    def served_from_cache(self, token: str) -> bool:
+        """Whether this bearer token was read from the cache rather than got from Entra ID in this run."""
+        return token in self._from_cache
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def arm_error_code(http_response: Any) -> Optional[str]:
     """error.code of an ARM error body ({"error": {"code", "message"}}), or None."""
     try:
@@ -326,24 +554,44 @@ def arm_error_code(http_response: Any) -> Optional[str]:
     return error.get("code") if isinstance(error, dict) else None
 
 
+def refused_token_to_renew(credential: Any, authorization: str, status_code: int, code: Optional[str]) -> bool:
+    """Whether ARM's answer refuses the bearer token in a way a fresh token can mend.
+
+    An expired token (401 ExpiredAuthenticationToken), whatever its source; and a token read from
+    the token cache that ARM does not know or accept (401 InvalidAuthenticationToken, or one of its
+    ...Audience/...Tenant variants): revoked, or issued by an Entra ID that no longer knows it. A
+    fresh token refused as invalid is not renewed: another would be refused the same way.
+    """
+    if status_code != 401 or not code:
+        return False
+    if code == "ExpiredAuthenticationToken":
+        return True
+    token = authorization.partition(" ")[2].strip()
+    cached = isinstance(credential, CachingCredential) and credential.served_from_cache(token)
+    return cached and code.startswith("InvalidAuthenticationToken")
+
+
 def renewing_authentication_policy(credential: Any, scope: str, renew_credential: Callable[[], Any]) -> Any:
-    """ARM's bearer-token policy that answers ExpiredAuthenticationToken with one fresh token.
+    """ARM's bearer-token policy that answers a refused token with one fresh token (refused_token_to_renew).
 
     ARM answers an expired token with 401 ExpiredAuthenticationToken (terraform-provider-azurerm
     #20867 shows the body). azure-core's BearerTokenCredentialPolicy drops its cached token on a
-    401 but re-sends only for a CAE claims challenge, and the credential's own cache (MSAL's)
-    would hand the same expired token back; so a new credential is built (an empty cache) and the
-    request is sent once more. Checked after the base policy, so it works with or without the
-    WWW-Authenticate challenge header.
+    401 but re-sends only for a CAE claims challenge, and the credential's own cache (MSAL's, or the
+    token cache's file) would hand the same token back; so a new credential is built (an empty
+    cache; the file's token dropped) and the request is sent once more. Checked after the base
+    policy, so it works with or without the WWW-Authenticate challenge header.
     """
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
     class RenewingAuthenticationPolicy(ARMChallengeAuthenticationPolicy):
         def send(self, request: Any) -> Any:
             response = super().send(request)
-            if (
-                response.http_response.status_code == 401
-                and arm_error_code(response.http_response) == "ExpiredAuthenticationToken"
+            http_response = response.http_response
+            if refused_token_to_renew(
+                self._credential,
+                request.http_request.headers.get("Authorization", ""),
+                http_response.status_code,
+                arm_error_code(http_response) if http_response.status_code == 401 else None,
             ):
                 self._credential = renew_credential()
                 self.authorize_request(request, *self._scopes)
@@ -380,19 +628,29 @@ class AzureSession:
         self.subscription_id = subscription_id or self.settings.get("subscription_id")
         if not self.subscription_id and self.settings["method"] != "cli":
             raise AzureAuthError("subscription_id is required (option or AZURE_SUBSCRIPTION_ID)")
-        self.cloud = resolve_cloud(
+        self.token_cache = open_token_cache(self.settings, params)
+        # A cached cloud spares the metadata request; only while its token is live (TokenCache.cloud).
+        self.cloud = (self.token_cache and self.token_cache.cloud()) or resolve_cloud(
             params.get("cloud_environment") or "AzureCloud",
             self.verify,
             bounded_retry_policy(self.deadline, self.budget),
         )
-        self.credential = self.renew_credential()
+        self.credential = self.new_credential(lookup=True)
         # With auth_source=auto, the CLI is chosen only when nothing else was found (auth_settings).
         self.subscription_id = self.subscription_id or cli_subscription_id(params.get("auth_source") in (None, "auto"))
 
-    def renew_credential(self) -> Any:
-        """A new credential (with an empty token cache); the clients' policies call it on an expired token."""
+    def new_credential(self, lookup: bool) -> Any:
+        """A new credential (an empty in-memory token cache), behind the token cache when token_cache is on."""
         self.credential = build_credential(self.settings, self.cloud, self.params, self.deadline)
+        if self.token_cache is not None:
+            self.credential = CachingCredential(self.credential, self.token_cache, self.cloud, lookup)
         return self.credential
+
+    def renew_credential(self) -> Any:
+        """The clients' policies call it on a refused token: the cache file is dropped, and a fresh token rewrites it."""
+        if self.token_cache is not None:
+            self.token_cache.drop()
+        return self.new_credential(lookup=False)
 
     @property
     def secrets(self) -> List[Optional[str]]:
@@ -447,9 +705,15 @@ def azure_connection(params: Dict[str, Any], subscription_id: Optional[str] = No
 
 def connection_warnings(params: Dict[str, Any]) -> List[str]:
     """What a module warns about its Azure options before it starts."""
-    if connection_verify(params):
-        return []
-    return ["cert_validation_mode=ignore: TLS certificates of Azure endpoints are not checked"]
+    warnings = []
+    if not connection_verify(params):
+        warnings.append("cert_validation_mode=ignore: TLS certificates of Azure endpoints are not checked")
+    if params.get("token_cache"):
+        directory = token_cache_directory(params)
+        problem = token_cache_dir_problem(directory)
+        if problem:
+            warnings.append("token_cache_dir %s is not used, as %s; the task signs in anew" % (directory, problem))
+    return warnings
 
 
 def azure_errors() -> tuple:

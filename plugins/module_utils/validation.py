@@ -323,6 +323,8 @@ AZURE_CONNECTION_OPTIONS = frozenset(
         "adfs_authority_url",
         "disable_instance_discovery",
         "read_timeout",
+        "token_cache",
+        "token_cache_dir",
     )
 )
 # azure-identity's names (ClientSecretCredential(tenant_id, client_id, client_secret), AZURE_CLIENT_SECRET)

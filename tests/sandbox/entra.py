@@ -40,6 +40,15 @@ class TokenStore:
         with self._lock:
             return list(self._tokens)
 
+    def revoke_all(self) -> None:
+        """Forget every issued token: ARM answers them 401 InvalidAuthenticationToken (test control).
+
+        What a client holding a token from before a sandbox restart sees (the store is in memory),
+        and the tests of a cached token that ARM no longer accepts (azure_auth's token cache).
+        """
+        with self._lock:
+            self._tokens = {}
+
     def expire_all(self) -> None:
         """Make every issued token expired (tests of the ExpiredAuthenticationToken path)."""
         with self._lock:

@@ -19,6 +19,7 @@ def test_natural_spellings_reach_the_modules_under_their_option_names():
         "secret": "s",
         "tenant": "t",
         "client_id": "c",
+        "token_cache": True,
     }
 
 
@@ -36,5 +37,15 @@ def test_a_refused_dictionary_gives_the_modules_nothing(given, cloud):
     assert connection(given, cloud) == {}
 
 
-def test_an_empty_or_missing_dictionary_gives_nothing():
-    assert connection({}, "aws") == {} and connection(None, "azure") == {}
+def test_an_empty_or_missing_dictionary_gives_nothing_but_the_azure_token_cache():
+    assert connection({}, "aws") == {} and connection(None, "azure") == {"token_cache": True}
+
+
+def test_the_roles_azure_tasks_share_the_token_cache_unless_the_connection_turns_it_off():
+    assert connection({"client_id": "c"}, "azure")["token_cache"] is True
+    assert connection({"token_cache": False}, "azure") == {"token_cache": False}
+    assert connection({"token_cache_dir": "/srv/cache"}, "azure") == {
+        "token_cache": True,
+        "token_cache_dir": "/srv/cache",
+    }
+    assert "token_cache" not in connection({"region": "eu-west-1"}, "aws")
