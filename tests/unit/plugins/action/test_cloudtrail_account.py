@@ -15,6 +15,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.template import Templar
 
+from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_plan import cloudtrail_plan
 from ansible_collections.sentinel.aws.plugins.action.cloudtrail_account import (
     CONNECTOR_MODULE,
     ROLE_MODULE,
@@ -44,17 +45,14 @@ ROLE = {
 
 
 def plan(**overrides: Any) -> dict[str, Any]:
-    base = {
-        "stop_reason": "",
-        "step": "present_connector_converged",
-        "role_arn": ARN,
-        "workspace": "law-sentinel",
-        "workspace_id": WORKSPACE_ID,
-        "connector": CONNECTOR,
-        "connector_converged": True,
-        "connector_to_remove": False,
-    }
-    return {**base, **overrides}
+    """The filter's plan for ROLE's account, its connector listed as wanted (converged), with overrides."""
+    workspace = {"key": "/rg/law-sentinel/", "options": {"workspace_name": "law-sentinel"}}
+    account = dict(input_errors=[], workspace=workspace, state="present", external_id="", connector_id="")
+    account.update(aws_account_id=ROLE["account_id"], role_path="/", role_name=ROLE["name"])
+    account.update(logs_enabled=True, ensure_sentinel=False)
+    listed = dict(CONNECTOR, kind="AmazonWebServicesCloudTrail", logs_enabled=True)
+    read = {"item": workspace, "workspace": {"customer_id": WORKSPACE_ID}, "connectors": [listed]}
+    return {**cloudtrail_plan(account, {"results": [read]}), **overrides}
 
 
 def test_onboarding_passes_the_connection_the_role_and_the_workspace_id_and_drops_unset_options() -> None:
