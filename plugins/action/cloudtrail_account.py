@@ -82,7 +82,9 @@ def role_options(
     shape a role (policies, tags, description) mean nothing to its removal.
     """
     options = dict(aws)
-    options.update(role)
+    # An empty role option is one not given, as the role's variables count it (the role's
+    # `default(omit, true)` did that in a task; ansible-core < 2.19 renders a None as '').
+    options.update({name: value for name, value in role.items() if value not in (None, "")})
     if state == "absent":
         for shaping in ("microsoft_account_id", "managed_policies", "description", "tags", "purge_tags"):
             options.pop(shaping, None)

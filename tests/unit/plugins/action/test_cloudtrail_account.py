@@ -63,6 +63,14 @@ def test_onboarding_passes_the_connection_the_role_and_the_workspace_id_and_drop
     assert "assume_role_name" not in options
 
 
+def test_an_empty_role_option_is_one_not_given() -> None:
+    # ansible-core < 2.19 renders "{{ none }}" as '': an empty external ID must not reach STS's rule.
+    role = dict(ROLE, assume_role_external_id="", description="", assume_role_arn=None)
+    options = role_options(role, {}, plan(), "present")
+    assert not {"assume_role_external_id", "description", "assume_role_arn"} & set(options)
+    assert options["purge_tags"] is False and options["tags"] == {"team": "soc"}
+
+
 def test_offboarding_passes_only_what_finds_the_role_and_this_workspace_in_its_trust() -> None:
     options = role_options(ROLE, {}, plan(), "absent")
     assert options["state"] == "absent" and options["external_id"] == WORKSPACE_ID
