@@ -26,7 +26,14 @@ from ansible_collections.sentinel.aws.plugins.module_utils.cloudtrail_account im
 ROLE_MODULE = "sentinel.aws.connector_role"
 CONNECTOR_MODULE = "sentinel.aws.data_connector"
 # What the role's result keeps of a module result besides its own keys (Ansible's standard ones).
-PASSED_ON = ("changed", "diff", "warnings", "deprecations")
+MESSAGE_KEYS = ("warnings", "deprecations")
+PASSED_ON = ("changed", "diff") + MESSAGE_KEYS
+
+
+def iam_role_arn(role_result: Mapping[str, Any], plan: Mapping[str, Any]) -> Optional[str]:
+    """The role's ARN as IAM returned it (its case may differ from ours); in check mode, a role that
+    does not exist yet has none: the computed one."""
+    return (role_result.get("role") or {}).get("arn") or plan.get("role_arn")
 
 
 def account_result(
@@ -63,9 +70,7 @@ def account_result(
         return result
     connector = (connector_result or {}).get("connector") or {}
     result.update(
-        # As IAM returned it (its case may differ from ours); in check mode, a role that does not
-        # exist yet has none: the computed one.
-        role_arn=(role_result.get("role") or {}).get("arn") or plan.get("role_arn"),
+        role_arn=iam_role_arn(role_result, plan),
         connector_id=connector.get("name"),
         connector_resource_id=connector.get("id"),
         workspace_id=plan.get("workspace_id"),
@@ -99,7 +104,7 @@ def passed_on(*results: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     diffs = [r["diff"] for r in ran if r.get("diff")]
     if diffs:
         merged["diff"] = diffs[0] if len(diffs) == 1 else diffs
-    for key in ("warnings", "deprecations"):
+    for key in MESSAGE_KEYS:
         found: List[Any] = [item for r in ran for item in r.get(key) or []]
         if found:
             merged[key] = found
@@ -152,7 +157,7 @@ class ActionModule(ActionBase):
             result.update(
                 pending=True,
                 ownership=role_result.get("ownership"),
-                role_arn=(role_result.get("role") or {}).get("arn") or plan.get("role_arn"),
+                role_arn=iam_role_arn(role_result, plan),
             )
             return result
         connector = removed if state == "absent" else {"changed": False, "connector": plan.get("connector")}
