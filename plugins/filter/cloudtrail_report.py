@@ -23,25 +23,9 @@ description:
     C(sentinel.aws.onboard) and C(sentinel.aws.offboard) run. It is a public plugin only because a
     role inside a collection cannot carry plugins of its own, and Galaxy wants every plugin
     documented. It may change with the role.
-options:
-  _input:
-    description: The host names, such as C(ansible_play_hosts_all).
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: The variables of each host (C(hostvars)).
-    type: dict
-    required: true
-  path:
-    description: Where the report file goes; empty for no file.
-    type: str
-    default: ""
-  format:
-    description: The file's format; empty to take it from the path's extension (C(.csv), else JSON).
-    type: str
-    choices: ["", json, csv]
-    default: ""
+extends_documentation_fragment:
+  - sentinel.aws.host_report
+  - sentinel.aws.host_report.file
 """
 
 EXAMPLES = r"""

@@ -23,15 +23,6 @@ description:
   - Internal to the playbooks C(sentinel.aws.onboard_organization) and C(sentinel.aws.offboard_organization).
     It is a public plugin only because Galaxy wants every plugin documented. It may change with them.
 options:
-  _input:
-    description: The host names, such as C(ansible_play_hosts_all).
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: The variables of each host (C(hostvars)).
-    type: dict
-    required: true
   aws_connection:
     description: C(organization_aws_connection), the hub's AWS connection options (keys as the C(sentinel.aws.cloudtrail) role's C(cloudtrail_aws_connection)).
     type: dict
@@ -42,6 +33,8 @@ options:
       - Its C(profile) (of the Azure credential file) becomes the module's C(azure_profile).
     type: dict
     default: {}
+extends_documentation_fragment:
+  - sentinel.aws.host_report
 """
 
 EXAMPLES = r"""

@@ -24,32 +24,17 @@ description:
   - Internal to the playbooks C(sentinel.aws.onboard_organization) and C(sentinel.aws.offboard_organization).
     It is a public plugin only because Galaxy wants every plugin documented. It may change with them.
 options:
-  _input:
-    description: The host names, such as C(ansible_play_hosts_all).
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: The variables of each host (C(hostvars)).
-    type: dict
-    required: true
   result:
     description: The registered result of C(sentinel.aws.cloudtrail_organization), failed or not.
     type: dict
     required: true
-  path:
-    description: Where the report file goes; empty for no file.
-    type: str
-    default: ""
-  format:
-    description: The file's format; empty to take it from the path's extension (C(.csv), else JSON).
-    type: str
-    choices: ["", json, csv]
-    default: ""
   check_mode:
     description: Whether the run is in check mode (the outcomes then read C(would ...)).
     type: bool
     default: false
+extends_documentation_fragment:
+  - sentinel.aws.host_report
+  - sentinel.aws.host_report.file
 """
 
 EXAMPLES = r"""
