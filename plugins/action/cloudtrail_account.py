@@ -9,6 +9,9 @@ against an expert playbook's two). This action does in one task what the role di
 stops the account on its plan's reason, runs sentinel.aws.connector_role (and, offboarding,
 sentinel.aws.data_connector first), and builds the account's result (registered by the role as
 cloudtrail_connector). The decisions stay in the filters' and modules' functions it calls.
+
+connector_role runs in this action's worker when the connection is local (plugin_utils/in_process.py):
+a new Python process per account, with boto3's imports, cost more than the account's IAM reads.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,15 +22,23 @@ __metaclass__ = type
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible.plugins.action import ActionBase
+from ansible.vars.clean import remove_internal_keys
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import HAS_BOTO3
 from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_outcome import cloudtrail_outcome
 from ansible_collections.sentinel.aws.plugins.module_utils.cloudtrail_account import ARGUMENT_SPEC
+from ansible_collections.sentinel.aws.plugins.modules import connector_role
+from ansible_collections.sentinel.aws.plugins.plugin_utils import in_process
 
 ROLE_MODULE = "sentinel.aws.connector_role"
 CONNECTOR_MODULE = "sentinel.aws.data_connector"
 # What the role's result keeps of a module result besides its own keys (Ansible's standard ones).
 MESSAGE_KEYS = ("warnings", "deprecations")
 PASSED_ON = ("changed", "diff") + MESSAGE_KEYS
+# The modules this action may run in its worker (plugin_utils/in_process.py): the one every account
+# runs (data_connector runs only when offboarding). Without boto3 in the controller's Python it runs
+# as a module, with the host's interpreter.
+IN_PROCESS_MAINS = {ROLE_MODULE: connector_role.main} if HAS_BOTO3 else {}
 
 
 def iam_role_arn(role_result: Mapping[str, Any], plan: Mapping[str, Any]) -> Optional[str]:
@@ -142,11 +153,11 @@ class ActionModule(ActionBase):
             connector_options = dict(args["azure"], aws_role_arn=plan.get("role_arn"), state="absent")
             if args["connector_id"]:
                 connector_options["connector_id"] = args["connector_id"]
-            removed = self._run(CONNECTOR_MODULE, connector_options, task_vars)
+            removed = self._run(CONNECTOR_MODULE, connector_options, task_vars, args["in_process"])
             if removed.get("failed"):
                 return module_failure(removed, plan)
 
-        role_result = self._run(ROLE_MODULE, role_options(role, args["aws"], plan, state), task_vars)
+        role_result = self._run(ROLE_MODULE, role_options(role, args["aws"], plan, state), task_vars, args["in_process"])
         if role_result.get("failed"):
             return module_failure(role_result, plan)
 
@@ -179,5 +190,27 @@ class ActionModule(ActionBase):
         result.update(account_result("present", args["role"], plan, role_result, written, check_mode))
         return result
 
-    def _run(self, module: str, options: Dict[str, Any], task_vars: Dict[str, Any]) -> Dict[str, Any]:
+    def _run(self, module: str, options: Dict[str, Any], task_vars: Dict[str, Any], in_process: bool) -> Dict[str, Any]:
+        """``module``'s result: run in this worker when it may be (see the in_process option), else as a module."""
+        main = IN_PROCESS_MAINS.get(module)
+        if main and in_process and self._runs_on_controller():
+            return self._run_in_worker(module, main, options, task_vars)
         return self._execute_module(module_name=module, module_args=options, task_vars=task_vars)
+
+    def _runs_on_controller(self) -> bool:
+        """A module would run on this machine as this user: the connection is local, without become."""
+        return self._connection.transport == "local" and not self._play_context.become
+
+    def _run_in_worker(self, module: str, main: Any, options: Dict[str, Any], task_vars: Dict[str, Any]) -> Dict[str, Any]:
+        """``module``'s main() run in this worker, its result as _execute_module would return it."""
+        arguments = dict(options)
+        self._update_module_args(module, arguments, task_vars)
+        variables: Dict[str, Any] = {}
+        self._compute_environment_string(variables)
+        returned = in_process.run_main(main, arguments, variables)
+        if in_process.HAS_PROFILES:
+            data = self._parse_returned_data(returned, in_process.PROFILE)
+        else:
+            data = self._parse_returned_data(returned)  # pylint: disable=no-value-for-parameter
+        remove_internal_keys(data)
+        return data

@@ -16,4 +16,5 @@ ARGUMENT_SPEC = dict(
     azure=dict(type="dict", default={}, no_log=True),
     written=dict(type="dict"),
     registered=dict(type="dict"),
+    in_process=dict(type="bool", default=True),
 )

@@ -73,8 +73,20 @@ options:
     description:
       - With O(written), this action's earlier result for the account (its C(ownership), C(role_arn), C(changed)).
     type: dict
+  in_process:
+    description:
+      - V(true) runs M(sentinel.aws.connector_role) inside this action's worker on the controller, with the
+        controller's Python, when the task's connection is local and without become. It is the same module
+        code (argument checks, check mode, diff, secrets kept out of its result) without a new Python process
+        and its imports per account, which cost more than the account's IAM calls.
+      - It runs as a module, with the host's C(ansible_python_interpreter), when the connection is not local,
+        with become, when the controller's Python has no boto3, or with V(false).
+    type: bool
+    default: true
 notes:
   - Runs on the controller. Check mode and diff mode are those of the modules it runs.
+  - Run in the worker, M(sentinel.aws.connector_role) reads the task's C(environment) and the
+    controller's environment, as a module on C(localhost) would.
 seealso:
   - module: sentinel.aws.connector_role
   - module: sentinel.aws.data_connector

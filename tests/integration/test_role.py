@@ -512,3 +512,37 @@ def test_accounts_on_two_workspaces_from_inventory_vars_each_use_their_own(
     assert sb.azure.connectors(workspace="law-plain") == [] and connector_role_arns(sb) == []
     for account in ("111111111111", "222222222222", "444444444444"):
         assert ROLE_NAME not in role_names(sb, account_id=account)
+
+
+def connector_role_module_runs(run: PlaybookRun) -> int:
+    """How many times connector_role ran as a module (-vvv names each module file it sends)."""
+    return sum(1 for line in run.stdout.splitlines() if "Using module file" in line and "connector_role.py" in line)
+
+
+def test_connector_role_runs_in_the_worker_by_default_and_as_a_module_when_asked_with_the_same_result(
+    clean_sandbox: Sandbox,
+) -> None:
+    sb = clean_sandbox
+    # The renamed policy makes connector_role warn: its warning must reach the output either way.
+    variables = role_vars(sb, cloudtrail_managed_policies=["AWSCloudTrailReadOnlyAccess"])
+    renamed = "AWSCloudTrailReadOnlyAccess was renamed by AWS"
+
+    as_module = play(sb, extra_vars={**variables, "cloudtrail_in_process": False}, diff=True, verbosity=3)
+    assert_ok(as_module)
+    assert connector_role_module_runs(as_module) == 1 and renamed in as_module.output
+    [created] = report_rows(as_module)
+    assert (created["outcome"], created["ownership"]) == ("created", "created")
+
+    in_worker = play(sb, extra_vars=variables, diff=True, verbosity=3)
+    assert_ok(in_worker)
+    assert connector_role_module_runs(in_worker) == 0 and renamed in in_worker.output
+    assert in_worker.stat("changed") == 0
+    assert report_rows(in_worker) == [{**created, "ownership": "managed", "outcome": "unchanged"}]
+
+    # A change made in the worker: the same IAM write and the same diff as the module's.
+    drifted = play(sb, extra_vars={**variables, "cloudtrail_role_tags": {"team": "soc"}}, diff=True, verbosity=3)
+    assert_ok(drifted)
+    assert connector_role_module_runs(drifted) == 0 and drifted.stat("changed") == 1
+    assert sb.aws.client("iam").list_role_tags(RoleName=ROLE_NAME)["Tags"].count({"Key": "team", "Value": "soc"}) == 1
+    account_task = drifted.stdout.split("TASK [sentinel.aws.cloudtrail : Onboard or offboard", 1)[1].split("TASK [", 1)[0]
+    assert '-        "sentinel.aws:managed": "true"\n+        "sentinel.aws:managed": "true",\n+        "team": "soc"' in account_task

@@ -160,16 +160,32 @@ def test_a_module_failure_keeps_its_message_and_the_ownership_the_rescue_reports
 class RecordingAction(ActionModule):
     """The action with its module runs recorded and answered (the modules have tests of their own)."""
 
-    def __init__(self, args: dict[str, Any], answers: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        args: dict[str, Any],
+        answers: dict[str, dict[str, Any]],
+        transport: str = "local",
+        become: bool = False,
+    ):
         task = Task()
         task.args = args
         loader = DataLoader()
-        # The action needs no connection: a stand-in whose temporary directory is known.
-        connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/tmp"))
-        super().__init__(task, connection, PlayContext(), loader, Templar(loader=loader), None)
-        self.answers, self.calls = answers, []
+        # The action needs no connection: a stand-in whose transport and temporary directory are known.
+        connection = SimpleNamespace(transport=transport, _shell=SimpleNamespace(tmpdir="/tmp"))
+        play_context = PlayContext()
+        play_context.become = become
+        super().__init__(task, connection, play_context, loader, Templar(loader=loader), None)
+        self.answers, self.calls, self.ran_in = answers, [], []
 
-    def _run(self, module: str, options: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+    def _execute_module(self, module_name: Any = None, module_args: Any = None, **kwargs: Any) -> dict[str, Any]:
+        self.ran_in.append("module")
+        return self._answer(module_name, module_args)
+
+    def _run_in_worker(self, module: str, main: Any, options: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        self.ran_in.append("worker")
+        return self._answer(module, options)
+
+    def _answer(self, module: str, options: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((module, options))
         return self.answers.get(module, {"changed": False})
 
@@ -261,3 +277,30 @@ def test_a_missing_plan_is_refused_naming_it() -> None:
     # Ansible's task executor turns AnsibleActionFail into the task's failure with this message.
     with pytest.raises(AnsibleActionFail, match="missing required arguments: plan"):
         RecordingAction({"role": ROLE}, {}).run(task_vars={})
+
+
+# --- where connector_role runs: in the worker when it would run on this machine as this user ---------------------
+
+
+def test_the_role_module_runs_in_the_worker_on_a_local_connection_and_data_connector_as_a_module() -> None:
+    args = {"plan": plan(connector_to_remove=True), "state": "absent", "role": ROLE}
+    action = RecordingAction(args, {})
+    action.run(task_vars={})
+    assert list(zip([call[0] for call in action.calls], action.ran_in)) == [
+        (CONNECTOR_MODULE, "module"),
+        (ROLE_MODULE, "worker"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "in_process, transport, become",
+    [(False, "local", False), (True, "ssh", False), (True, "local", True)],
+    ids=["turned off", "remote connection", "become"],
+)
+def test_the_role_module_runs_as_a_module_when_turned_off_remote_or_with_become(
+    in_process: bool, transport: str, become: bool
+) -> None:
+    args = {"plan": plan(), "role": ROLE, "in_process": in_process}
+    action = RecordingAction(args, {ROLE_MODULE: ROLE_RESULT}, transport=transport, become=become)
+    assert action.run(task_vars={})["outcome"] == "created"
+    assert action.ran_in == ["module"]
