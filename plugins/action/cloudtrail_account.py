@@ -157,7 +157,9 @@ class ActionModule(ActionBase):
             if removed.get("failed"):
                 return module_failure(removed, plan)
 
-        role_result = self._run(ROLE_MODULE, role_options(role, args["aws"], plan, state), task_vars, args["in_process"])
+        role_result = self._run(
+            ROLE_MODULE, role_options(role, args["aws"], plan, state), task_vars, args["in_process"]
+        )
         if role_result.get("failed"):
             return module_failure(role_result, plan)
 
@@ -201,7 +203,9 @@ class ActionModule(ActionBase):
         """A module would run on this machine as this user: the connection is local, without become."""
         return self._connection.transport == "local" and not self._play_context.become
 
-    def _run_in_worker(self, module: str, main: Any, options: Dict[str, Any], task_vars: Dict[str, Any]) -> Dict[str, Any]:
+    def _run_in_worker(
+        self, module: str, main: Any, options: Dict[str, Any], task_vars: Dict[str, Any]
+    ) -> Dict[str, Any]:
         """``module``'s main() run in this worker, its result as _execute_module would return it."""
         arguments = dict(options)
         self._update_module_args(module, arguments, task_vars)

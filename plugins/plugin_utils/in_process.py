@@ -52,9 +52,9 @@ def encode_arguments(arguments: Mapping[str, Any]) -> bytes:
 def module_input(arguments: Mapping[str, Any]) -> Iterator[None]:
     """AnsibleModule instances made inside read ``arguments`` instead of standard input."""
     saved = {name: getattr(basic, name) for name in ("_ANSIBLE_ARGS", "_ANSIBLE_PROFILE") if hasattr(basic, name)}
-    setattr(basic, "_ANSIBLE_ARGS", encode_arguments(arguments))
+    basic._ANSIBLE_ARGS = encode_arguments(arguments)
     if HAS_PROFILES:
-        setattr(basic, "_ANSIBLE_PROFILE", PROFILE)
+        basic._ANSIBLE_PROFILE = PROFILE
     try:
         yield
     finally:

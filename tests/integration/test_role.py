@@ -544,5 +544,10 @@ def test_connector_role_runs_in_the_worker_by_default_and_as_a_module_when_asked
     assert_ok(drifted)
     assert connector_role_module_runs(drifted) == 0 and drifted.stat("changed") == 1
     assert sb.aws.client("iam").list_role_tags(RoleName=ROLE_NAME)["Tags"].count({"Key": "team", "Value": "soc"}) == 1
-    account_task = drifted.stdout.split("TASK [sentinel.aws.cloudtrail : Onboard or offboard", 1)[1].split("TASK [", 1)[0]
-    assert '-        "sentinel.aws:managed": "true"\n+        "sentinel.aws:managed": "true",\n+        "team": "soc"' in account_task
+    account_task = drifted.stdout.split("TASK [sentinel.aws.cloudtrail : Onboard or offboard", 1)[1].split("TASK [", 1)[
+        0
+    ]
+    assert (
+        '-        "sentinel.aws:managed": "true"\n+        "sentinel.aws:managed": "true",\n+        "team": "soc"'
+        in account_task
+    )

@@ -181,7 +181,9 @@ class RecordingAction(ActionModule):
         self.ran_in.append("module")
         return self._answer(module_name, module_args)
 
-    def _run_in_worker(self, module: str, main: Any, options: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+    def _run_in_worker(
+        self, module: str, main: Any, options: dict[str, Any], task_vars: dict[str, Any]
+    ) -> dict[str, Any]:
         self.ran_in.append("worker")
         return self._answer(module, options)
 
@@ -286,7 +288,7 @@ def test_the_role_module_runs_in_the_worker_on_a_local_connection_and_data_conne
     args = {"plan": plan(connector_to_remove=True), "state": "absent", "role": ROLE}
     action = RecordingAction(args, {})
     action.run(task_vars={})
-    assert list(zip([call[0] for call in action.calls], action.ran_in)) == [
+    assert list(zip([call[0] for call in action.calls], action.ran_in, strict=True)) == [
         (CONNECTOR_MODULE, "module"),
         (ROLE_MODULE, "worker"),
     ]
