@@ -29,7 +29,7 @@ from ansible.module_utils.common import warnings as module_messages
 
 try:
     from ansible.module_utils import _internal as module_utils_internal
-except ImportError:  # ansible-core < 2.19: module_utils do not tell the controller from a module
+except ImportError:  # ansible-core < 2.18
     module_utils_internal = None
 
 # The serialisation profile of a module's input and output since ansible-core 2.19 (none before):
@@ -67,7 +67,7 @@ def as_module() -> Iterator[None]:
     """module_utils behave as in a module's process: since ansible-core 2.19 they tell the controller
     from a module, and on the controller they show a warning at once instead of returning it with
     the module's result (which then names no host) and serialise for controller plugins."""
-    if module_utils_internal is None:
+    if not hasattr(module_utils_internal, "is_controller"):  # before 2.19, they do not tell them apart
         yield
         return
     saved = module_utils_internal.is_controller
