@@ -22,7 +22,7 @@ import contextlib
 import io
 import json
 import os
-from typing import Any, Callable, Dict, Iterator, Mapping
+from typing import Any, Callable, ContextManager, Dict, Iterator, Mapping
 
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as module_messages
@@ -49,51 +49,43 @@ def encode_arguments(arguments: Mapping[str, Any]) -> bytes:
 
 
 @contextlib.contextmanager
-def module_input(arguments: Mapping[str, Any]) -> Iterator[None]:
-    """AnsibleModule instances made inside read ``arguments`` instead of standard input."""
-    saved = {name: getattr(basic, name) for name in ("_ANSIBLE_ARGS", "_ANSIBLE_PROFILE") if hasattr(basic, name)}
-    basic._ANSIBLE_ARGS = encode_arguments(arguments)
-    if HAS_PROFILES:
-        basic._ANSIBLE_PROFILE = PROFILE
+def swapped(namespace: Any, values: Mapping[str, Any]) -> Iterator[None]:
+    """``namespace``'s attributes set to ``values`` for the time of the block, then put back."""
+    saved = {name: getattr(namespace, name) for name in values}
+    for name, value in values.items():
+        setattr(namespace, name, value)
     try:
         yield
     finally:
         for name, value in saved.items():
-            setattr(basic, name, value)
+            setattr(namespace, name, value)
 
 
-@contextlib.contextmanager
-def as_module() -> Iterator[None]:
+def module_input(arguments: Mapping[str, Any]) -> ContextManager[None]:
+    """AnsibleModule instances made inside read ``arguments`` instead of standard input."""
+    values = {"_ANSIBLE_ARGS": encode_arguments(arguments)}
+    if HAS_PROFILES:
+        values["_ANSIBLE_PROFILE"] = PROFILE
+    return swapped(basic, values)
+
+
+def as_module() -> ContextManager[None]:
     """module_utils behave as in a module's process: since ansible-core 2.19 they tell the controller
     from a module, and on the controller they show a warning at once instead of returning it with
     the module's result (which then names no host) and serialise for controller plugins."""
     if not hasattr(module_utils_internal, "is_controller"):  # before 2.19, they do not tell them apart
-        yield
-        return
-    saved = module_utils_internal.is_controller
-    module_utils_internal.is_controller = False
-    try:
-        yield
-    finally:
-        module_utils_internal.is_controller = saved
+        return contextlib.nullcontext()
+    return swapped(module_utils_internal, {"is_controller": False})
 
 
-@contextlib.contextmanager
-def own_messages() -> Iterator[None]:
+def own_messages() -> ContextManager[None]:
     """The module's warnings and deprecations start empty, as in a new process, and are not left behind.
 
     AnsibleModule reports the ones recorded in module_utils' globals (a list before ansible-core
     2.19, a dict since), which a worker that runs a loop would otherwise carry from item to item.
     """
     names = ("_global_warnings", "_global_deprecations")
-    saved = {name: getattr(module_messages, name) for name in names}
-    for name, value in saved.items():
-        setattr(module_messages, name, type(value)())
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(module_messages, name, value)
+    return swapped(module_messages, {name: type(getattr(module_messages, name))() for name in names})
 
 
 @contextlib.contextmanager
