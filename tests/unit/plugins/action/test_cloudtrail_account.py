@@ -5,6 +5,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import importlib
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +16,8 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.template import Templar
 
+from ansible_collections.amazon.aws.plugins.module_utils import botocore as amazon_botocore
+from ansible_collections.sentinel.aws.plugins.action import cloudtrail_account as action_plugin
 from ansible_collections.sentinel.aws.plugins.filter.cloudtrail_plan import cloudtrail_plan
 from ansible_collections.sentinel.aws.plugins.action.cloudtrail_account import (
     CONNECTOR_MODULE,
@@ -306,3 +309,19 @@ def test_the_role_module_runs_as_a_module_when_turned_off_remote_or_with_become(
     action = RecordingAction(args, {ROLE_MODULE: ROLE_RESULT}, transport=transport, become=become)
     assert action.run(task_vars={})["outcome"] == "created"
     assert action.ran_in == ["module"]
+
+
+def test_without_boto3_in_the_controllers_python_the_role_module_runs_as_a_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The plugin decides when it is loaded: loaded again with boto3 missing, it keeps no module to run in the worker.
+    monkeypatch.setattr(amazon_botocore, "HAS_BOTO3", False)
+    importlib.reload(action_plugin)
+    try:
+        action = RecordingAction({"plan": plan(), "role": ROLE}, {ROLE_MODULE: ROLE_RESULT})
+        assert action.run(task_vars={})["outcome"] == "created"
+        assert action.ran_in == ["module"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(action_plugin)
+    assert ROLE_MODULE in action_plugin.IN_PROCESS_MAINS

@@ -7,7 +7,10 @@ __metaclass__ = type
 
 import json
 import os
+import sys
 from typing import Any
+
+import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
@@ -67,12 +70,24 @@ def test_the_module_reads_its_arguments_and_the_environment_and_answers_on_its_o
     assert SECRET not in returned["stdout"]
 
 
-def test_nothing_is_left_behind_neither_arguments_nor_environment_nor_warnings() -> None:
+def test_nothing_is_left_behind_neither_arguments_nor_environment_nor_warnings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     before_args = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
-    os.environ.pop("SENTINEL_AWS_TEST_REGION", None)
-    run_main(echo_module, {"name": "first"}, {"SENTINEL_AWS_TEST_REGION": "eu-west-1"})
+    monkeypatch.delenv("SENTINEL_AWS_TEST_REGION", raising=False)
+    monkeypatch.setenv("SENTINEL_AWS_TEST_PROFILE", "controller")
+    first = answer(
+        run_main(
+            echo_module,
+            {"name": "first"},
+            {"SENTINEL_AWS_TEST_REGION": "eu-west-1", "SENTINEL_AWS_TEST_PROFILE": "task"},
+        )
+    )
+    assert first["region"] == "eu-west-1"
     assert basic._ANSIBLE_ARGS is before_args  # pylint: disable=protected-access
+    # A variable the controller did not have is gone again; one it had is back to its own value.
     assert "SENTINEL_AWS_TEST_REGION" not in os.environ
+    assert os.environ["SENTINEL_AWS_TEST_PROFILE"] == "controller"
     assert not module_messages.get_warning_messages()
     # A second run in the same worker (a loop) reports its own warning only.
     second = answer(run_main(echo_module, {"name": "second"}, {}))
@@ -95,6 +110,14 @@ def test_a_crash_is_reported_as_a_child_processs_would_be() -> None:
     returned = run_main(crashing_module, {}, {})
     assert (returned["rc"], returned["stdout"]) == (1, "")
     assert returned["stderr"] == "RuntimeError: a bug in the module"
+
+
+@pytest.mark.parametrize("code, rc", [(None, 0), (0, 0), (3, 3), ("ended with a message", 1)])
+def test_the_exit_code_is_the_one_a_process_would_end_with(code: Any, rc: int) -> None:
+    def exiting_module() -> None:
+        sys.exit(code)
+
+    assert run_main(exiting_module, {}, {})["rc"] == rc
 
 
 def test_the_action_runs_the_module_with_the_tasks_environment_check_mode_and_no_internal_keys() -> None:
